@@ -1,0 +1,255 @@
+/* cs-fuse.c: fusion of element-wise epilogues into the node before them.
+ *
+ * Every operator that writes a tensor ends with the same epilogue,
+ * clamp (act (v + residual) * mul + add, lo, hi), so a ReLU, a residual Add,
+ * a scalar Mul or Add and a Clip that follow a convolution or a
+ * normalization cost no pass over memory of their own.
+ */
+#include "cs-config.h"
+
+#include <math.h>
+
+#include "cs-graph.h"
+
+static gboolean
+epilogue_is_identity (const CsNode *n)
+{
+  return n->act == CS_ACT_NONE && n->post_mul == 1.0f && n->post_add == 0.0f &&
+         isinf (n->clip_lo) && n->clip_lo < 0 && isinf (n->clip_hi) && n->clip_hi > 0;
+}
+
+static gboolean
+clip_is_open (const CsNode *n)
+{
+  return isinf (n->clip_lo) && isinf (n->clip_hi);
+}
+
+static const CsTensor *
+const_input (CsGraph *g, const CsNode *n, int i)
+{
+  const CsTensor *t = i < n->n_inputs ? cs_graph_tensor (g, n->inputs[i]) : NULL;
+  return t != NULL && t->data != NULL && t->dtype == CS_DTYPE_FLOAT ? t : NULL;
+}
+
+static gboolean
+scalar_const (CsGraph *g, const CsNode *n, int i, float *v)
+{
+  const CsTensor *t = const_input (g, n, i);
+  if (t == NULL || cs_tensor_numel (t) != 1)
+    return FALSE;
+  *v = ((float *) t->data)[0];
+  return TRUE;
+}
+
+void
+cs_graph_reset_epilogues (CsGraph *g)
+{
+  for (guint i = 0; i < g->nodes->len; i++)
+    {
+      CsNode *n = cs_graph_node (g, i);
+      float v;
+
+      n->act = CS_ACT_NONE;
+      n->act_alpha = 0.0f;
+      n->act_beta = 0.0f;
+      n->post_mul = 1.0f;
+      n->post_add = 0.0f;
+      n->clip_lo = -INFINITY;
+      n->clip_hi = INFINITY;
+      n->fused_add = -1;
+      /* A standalone activation is an identity with an epilogue. */
+      switch (n->op)
+        {
+        case CS_OP_RELU:
+          n->act = CS_ACT_RELU;
+          break;
+        case CS_OP_LEAKY_RELU:
+          n->act = CS_ACT_LEAKY_RELU;
+          n->act_alpha = cs_node_attr_float (n, "alpha", 0.01f);
+          break;
+        case CS_OP_SIGMOID:
+          n->act = CS_ACT_SIGMOID;
+          break;
+        case CS_OP_TANH:
+          n->act = CS_ACT_TANH;
+          break;
+        case CS_OP_CLIP:
+          if (n->n_inputs > 1 || cs_node_attr (n, "min") != NULL || cs_node_attr (n, "max") != NULL)
+            {
+              if (n->n_inputs > 1 || g->opset >= 11)
+                {
+                  if (scalar_const (g, n, 1, &v))
+                    n->clip_lo = v;
+                  if (scalar_const (g, n, 2, &v))
+                    n->clip_hi = v;
+                }
+              else
+                {
+                  n->clip_lo = cs_node_attr_float (n, "min", -INFINITY);
+                  n->clip_hi = cs_node_attr_float (n, "max", INFINITY);
+                }
+            }
+          break;
+        default:
+          break;
+        }
+    }
+}
+
+static gboolean
+is_pure_epilogue (const CsNode *n)
+{
+  return n->op == CS_OP_RELU || n->op == CS_OP_LEAKY_RELU || n->op == CS_OP_SIGMOID ||
+         n->op == CS_OP_TANH || n->op == CS_OP_CLIP;
+}
+
+static gboolean
+can_carry_epilogue (const CsNode *n)
+{
+  switch (n->op)
+    {
+    case CS_OP_CONV: case CS_OP_CONV_TRANSPOSE:
+    case CS_OP_INSTANCE_NORM: case CS_OP_BATCH_NORM:
+    case CS_OP_ADD: case CS_OP_SUB: case CS_OP_MUL: case CS_OP_DIV:
+    case CS_OP_POW: case CS_OP_PRELU:
+    case CS_OP_RELU: case CS_OP_LEAKY_RELU: case CS_OP_SIGMOID: case CS_OP_TANH: case CS_OP_CLIP:
+    case CS_OP_SQRT: case CS_OP_RECIPROCAL: case CS_OP_EXP: case CS_OP_NEG:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+can_take_residual (const CsNode *n)
+{
+  return n->op == CS_OP_CONV || n->op == CS_OP_CONV_TRANSPOSE ||
+         n->op == CS_OP_INSTANCE_NORM || n->op == CS_OP_BATCH_NORM;
+}
+
+/* Tries to fold consumer `m` of `n`'s only output into `n`'s epilogue. */
+static gboolean
+try_fuse (CsGraph *g, CsNode *n, guint n_index, CsNode *m)
+{
+  int out = n->outputs[0];
+  float s;
+
+  if (is_pure_epilogue (m))
+    {
+      if (epilogue_is_identity (n))
+        {
+          n->act = m->act;
+          n->act_alpha = m->act_alpha;
+          n->act_beta = m->act_beta;
+          n->clip_lo = m->clip_lo;
+          n->clip_hi = m->clip_hi;
+          return TRUE;
+        }
+      if (m->op == CS_OP_CLIP && clip_is_open (n))
+        {
+          n->clip_lo = m->clip_lo;
+          n->clip_hi = m->clip_hi;
+          return TRUE;
+        }
+      if (m->op == CS_OP_RELU && clip_is_open (n))
+        {
+          n->clip_lo = 0.0f;
+          return TRUE;
+        }
+      return FALSE;
+    }
+  if (!clip_is_open (n))
+    return FALSE;
+  if (m->op == CS_OP_MUL && m->inputs[0] == out && scalar_const (g, m, 1, &s))
+    goto mul;
+  if (m->op == CS_OP_MUL && m->inputs[1] == out && scalar_const (g, m, 0, &s))
+    goto mul;
+  if (m->op == CS_OP_DIV && m->inputs[0] == out && scalar_const (g, m, 1, &s) && s != 0.0f)
+    {
+      s = 1.0f / s;
+      goto mul;
+    }
+  if (m->op == CS_OP_ADD && ((m->inputs[0] == out && scalar_const (g, m, 1, &s)) ||
+                             (m->inputs[1] == out && scalar_const (g, m, 0, &s))))
+    {
+      n->post_add += s;
+      return TRUE;
+    }
+  if (m->op == CS_OP_SUB && m->inputs[0] == out && scalar_const (g, m, 1, &s))
+    {
+      n->post_add -= s;
+      return TRUE;
+    }
+  if (m->op == CS_OP_ADD && can_take_residual (n) && epilogue_is_identity (n) && n->fused_add < 0)
+    {
+      int other = m->inputs[0] == out ? m->inputs[1] : m->inputs[0];
+      CsTensor *ot = cs_graph_tensor (g, other), *tt = cs_graph_tensor (g, out);
+      /* The residual must exist before n runs and have n's exact shape. */
+      if (other == out || ot->dtype != CS_DTYPE_FLOAT || !cs_tensor_same_shape (ot, tt))
+        return FALSE;
+      if (ot->producer >= (int) n_index)
+        return FALSE;
+      n->fused_add = other;
+      return TRUE;
+    }
+  return FALSE;
+
+mul:
+  n->post_mul *= s;
+  n->post_add *= s;
+  return TRUE;
+}
+
+void
+cs_graph_fuse (CsGraph *g)
+{
+  guint n_tensors = g->tensors->len;
+  g_autofree int *consumers = g_new0 (int, n_tensors);
+  g_autofree int *consumer = g_new0 (int, n_tensors);
+
+  for (guint i = 0; i < g->nodes->len; i++)
+    {
+      CsNode *n = cs_graph_node (g, i);
+      if (n->dead)
+        continue;
+      for (int k = 0; k < n->n_inputs; k++)
+        if (n->inputs[k] >= 0)
+          {
+            consumers[n->inputs[k]]++;
+            consumer[n->inputs[k]] = i;
+          }
+    }
+  for (guint i = 0; i < g->outputs->len; i++)
+    consumers[g_array_index (g->outputs, int, i)] += 2; /* never fuse a graph output away */
+
+  for (guint i = 0; i < g->nodes->len; i++)
+    {
+      CsNode *n = cs_graph_node (g, i);
+      if (n->dead || !can_carry_epilogue (n) || n->n_outputs != 1)
+        continue;
+      for (;;)
+        {
+          int out = n->outputs[0];
+          CsNode *m;
+          CsTensor *t = cs_graph_tensor (g, out);
+
+          if (consumers[out] != 1 || t->data != NULL)
+            break;
+          m = cs_graph_node (g, consumer[out]);
+          if (m->dead || m->n_outputs != 1 || !try_fuse (g, n, i, m))
+            break;
+          /* n now writes m's output; m and the tensor between them go. */
+          n->outputs[0] = m->outputs[0];
+          cs_graph_tensor (g, m->outputs[0])->producer = i;
+          m->dead = TRUE;
+          for (int k = 0; k < m->n_inputs; k++)
+            if (m->inputs[k] >= 0 && m->inputs[k] != out)
+              consumers[m->inputs[k]]--;
+          if (n->fused_add >= 0)
+            {
+              consumers[n->fused_add]++;
+              consumer[n->fused_add] = i;
+            }
+        }
+    }
+}
