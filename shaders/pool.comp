@@ -6,9 +6,13 @@
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint MODE = 0;   // 0 max, 1 average
 layout(constant_id = 1) const bool COUNT_PAD = false;
+layout(constant_id = 2) const bool INDICES = false;  // MaxPool's second output
+layout(constant_id = 3) const bool COLUMN_MAJOR = false;  // storage_order 1
 
 layout(binding = 0) readonly buffer X { sfloat x[]; };
 layout(binding = 1) writeonly buffer Y { sfloat y[]; };
+// Flattened positions in the whole input, as float: exact below 2^24.
+layout(binding = 2) writeonly buffer Idx { float idx[]; };
 layout(push_constant) uniform P {
   uint planes, H, W, OH, OW;
   uint KH, KW, SH, SW, DH, DW;
@@ -26,7 +30,7 @@ void main()
   uint plane = i / (p.OW * p.OH);
   uint base = plane * p.H * p.W;
   float m = -1.0 / 0.0, s = 0.0;
-  uint count = 0;
+  uint count = 0, arg = base;
   int y0 = int(oy * p.SH) - p.pad_t, x0 = int(ox * p.SW) - p.pad_l;
   for (uint ky = 0; ky < p.KH; ky++)
     {
@@ -43,10 +47,16 @@ void main()
               continue;
             }
           float v = float(x[base + uint(iy) * p.W + uint(ix)]);
-          m = max(m, v);
+          if (v > m)
+            {
+              m = v;
+              arg = base + (COLUMN_MAJOR ? uint(ix) * p.H + uint(iy) : uint(iy) * p.W + uint(ix));
+            }
           s += v;
           count++;
         }
     }
   y[i] = sfloat(MODE == 0 ? m : s / float(max(count, 1u)));
+  if (INDICES)
+    idx[i] = float(arg);
 }

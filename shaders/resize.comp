@@ -16,6 +16,7 @@ layout(constant_id = 3) const bool EXCLUDE_OUTSIDE = false;
 #define CTM_ALIGN_CORNERS 2
 #define CTM_ASYMMETRIC 3
 #define CTM_TF_HALF_PIXEL_FOR_NN 4
+#define CTM_TF_CROP_AND_RESIZE 5
 
 layout(binding = 0) readonly buffer X { sfloat x[]; };
 layout(binding = 1) writeonly buffer Y { sfloat y[]; };
@@ -23,10 +24,12 @@ layout(push_constant) uniform P {
   uint planes, H, W, OH, OW;
   float scale_y, scale_x;
   float cubic_a;
+  float roi_y0, roi_x0, roi_y1, roi_x1;  // tf_crop_and_resize, normalized
+  float extrapolation;
 } p;
 
 // ONNX measures the resized length as input length times scale, unfloored.
-float source_coord(uint o, float scale, uint in_len, uint out_len)
+float source_coord(uint o, float scale, uint in_len, uint out_len, float r0, float r1)
 {
   float fo = float(o);
   float resized = float(in_len) * scale;
@@ -38,6 +41,9 @@ float source_coord(uint o, float scale, uint in_len, uint out_len)
     return resized == 1.0 ? 0.0 : fo * float(in_len - 1) / (resized - 1.0);
   if (CTM == CTM_ASYMMETRIC)
     return fo / scale;
+  if (CTM == CTM_TF_CROP_AND_RESIZE)
+    return out_len > 1 ? r0 * float(in_len - 1) + fo * (r1 - r0) * float(in_len - 1) / float(out_len - 1)
+                       : 0.5 * (r0 + r1) * float(in_len - 1);
   return (fo + 0.5) / scale;
 }
 
@@ -84,9 +90,16 @@ void main()
   uint ox = i % p.OW;
   uint oy = (i / p.OW) % p.OH;
   uint base = (i / (p.OW * p.OH)) * p.H * p.W;
-  float cy = source_coord(oy, p.scale_y, p.H, p.OH);
-  float cx = source_coord(ox, p.scale_x, p.W, p.OW);
+  float cy = source_coord(oy, p.scale_y, p.H, p.OH, p.roi_y0, p.roi_y1);
+  float cx = source_coord(ox, p.scale_x, p.W, p.OW, p.roi_x0, p.roi_x1);
   float v = 0.0;
+
+  if (CTM == CTM_TF_CROP_AND_RESIZE &&
+      (cy < 0.0 || cy > float(p.H - 1) || cx < 0.0 || cx > float(p.W - 1)))
+    {
+      y[i] = sfloat(p.extrapolation);
+      return;
+    }
 
   if (MODE == 0)
     {

@@ -1436,10 +1436,6 @@ infer_pool (CsGraph *g, CsNode *node, GError **error)
     return INVALID ("needs an input");
   if (x->dtype != CS_DTYPE_FLOAT)
     return UNSUPPORTED ("only float inputs");
-  if (node->n_outputs > 1 && node->outputs[1] >= 0)
-    return UNSUPPORTED ("the Indices output is not supported");
-  if (cs_node_attr_int (node, "storage_order", 0) != 0)
-    return UNSUPPORTED ("storage_order 1");
   if (node->op == CS_OP_AVERAGE_POOL && cs_node_attr (node, "dilations") != NULL)
     {
       int n;
@@ -1455,6 +1451,15 @@ infer_pool (CsGraph *g, CsNode *node, GError **error)
   for (int i = 0; i < sp.nsp; i++)
     dims[2 + i] = sp.out[i + 2 - sp.nsp];
   set_shape (o, CS_DTYPE_FLOAT, x->rank, dims);
+  if (out_t (g, node, 1) != NULL)
+    {
+      if (node->op != CS_OP_MAX_POOL)
+        return INVALID ("only MaxPool has a second output");
+      /* Indices are computed in float on the device, exact below 2^24. */
+      if (cs_tensor_numel (x) > (1u << 24))
+        return UNSUPPORTED ("Indices for inputs of more than 2^24 values");
+      set_shape (out_t (g, node, 1), CS_DTYPE_FLOAT, x->rank, dims);
+    }
   return check_size (g, node, o, error);
 }
 
@@ -1480,8 +1485,19 @@ infer_norm (CsGraph *g, CsNode *node, GError **error)
 
   if (x == NULL || x->rank < 2)
     return INVALID ("needs an input of rank 2 or more");
-  if (node->op == CS_OP_BATCH_NORM && (cs_node_attr_int (node, "training_mode", 0) != 0 || node->n_outputs > 1))
-    return UNSUPPORTED ("training mode");
+  if (node->op == CS_OP_BATCH_NORM && node->n_outputs > 1)
+    {
+      if (cs_node_attr_int (node, "training_mode", 0) == 0)
+        return UNSUPPORTED ("extra outputs outside training mode");
+      if (node->n_outputs > 3)
+        return UNSUPPORTED ("the saved mean and variance outputs of opset 9 and older");
+      for (int i = 1; i < node->n_outputs; i++)
+        if (out_t (g, node, i) != NULL)
+          {
+            int64_t c = x->dims[1];
+            set_shape (out_t (g, node, i), CS_DTYPE_FLOAT, 1, &c);
+          }
+    }
   for (int i = 1; i <= n_params; i++)
     {
       CsTensor *p = in_t (g, node, i);
@@ -1609,7 +1625,7 @@ infer_resize (CsGraph *g, CsNode *node, GError **error)
     return UNSUPPORTED ("mode '%s'", mode);
   if (strcmp (ctm, "half_pixel") != 0 && strcmp (ctm, "pytorch_half_pixel") != 0 &&
       strcmp (ctm, "align_corners") != 0 && strcmp (ctm, "asymmetric") != 0 &&
-      strcmp (ctm, "tf_half_pixel_for_nn") != 0)
+      strcmp (ctm, "tf_half_pixel_for_nn") != 0 && strcmp (ctm, "tf_crop_and_resize") != 0)
     return UNSUPPORTED ("coordinate_transformation_mode '%s'", ctm);
   if (node->op == CS_OP_UPSAMPLE)
     {
@@ -1629,6 +1645,15 @@ infer_resize (CsGraph *g, CsNode *node, GError **error)
     sizes = NULL;
   if ((scales != NULL && !is_const (scales)) || (sizes != NULL && !is_const (sizes)))
     return UNSUPPORTED ("scales and sizes must be known at load time");
+  if (strcmp (ctm, "tf_crop_and_resize") == 0)
+    {
+      CsTensor *roi = in_t (g, node, 1);
+      if (roi == NULL || !is_const (roi) || (int) cs_tensor_numel (roi) != 2 * x->rank)
+        return UNSUPPORTED ("tf_crop_and_resize needs a constant roi of 2 x rank values");
+      for (int i = 0; i < x->rank - 2; i++)
+        if (const_double (roi, i) != 0.0 || const_double (roi, i + x->rank) != 1.0)
+          return UNSUPPORTED ("cropping any axis but the last two");
+    }
   if (scales == NULL && sizes == NULL)
     {
       int n;

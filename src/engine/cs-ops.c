@@ -585,6 +585,22 @@ record_norm (Ctx *c)
       if (!dispatch (c, "norm_stats", NULL, 0, t, 4, &coef, 1, &p, sizeof p, groups))
         return FALSE;
     }
+  else if (cs_node_attr_int (c->node, "training_mode", 0) != 0)
+    {
+      struct { guint32 N, C, plane_size; float eps, momentum; } p = {
+        (guint32) N, (guint32) C, (guint32) plane, eps, cs_node_attr_float (c->node, "momentum", 0.9f)
+      };
+      int t[8] = { c->node->inputs[0], c->node->inputs[1], c->node->inputs[2], c->node->inputs[3],
+                   c->node->inputs[4], -2,
+                   c->node->n_outputs > 1 ? c->node->outputs[1] : -1,
+                   c->node->n_outputs > 2 ? c->node->outputs[2] : -1 };
+      if (C > 65535)
+        return refuse (c, "more than 65535 channels");
+      groups[0] = (guint32) C;
+      groups[1] = groups[2] = 1;
+      if (!dispatch (c, "bn_train", NULL, 0, t, 8, &coef, 1, &p, sizeof p, groups))
+        return FALSE;
+    }
   else
     {
       struct { guint32 C; float eps; } p = { (guint32) C, eps };
@@ -619,8 +635,10 @@ record_pool (Ctx *c)
   } p;
   CsSpatial sp;
   gboolean avg = c->node->op == CS_OP_AVERAGE_POOL;
-  guint32 spec[2] = { avg, avg && cs_node_attr_int (c->node, "count_include_pad", 0) != 0 };
-  int t[2] = { c->node->inputs[0], c->node->outputs[0] };
+  int indices = c->node->n_outputs > 1 ? c->node->outputs[1] : -1;
+  guint32 spec[4] = { avg, avg && cs_node_attr_int (c->node, "count_include_pad", 0) != 0, indices >= 0,
+                      cs_node_attr_int (c->node, "storage_order", 0) != 0 };
+  int t[3] = { c->node->inputs[0], c->node->outputs[0], indices };
   guint32 groups[3];
 
   if (!cs_spatial_params (c->g, c->node, &sp, c->error))
@@ -634,7 +652,9 @@ record_pool (Ctx *c)
   p.pad_t = (gint32) sp.pb[0]; p.pad_l = (gint32) sp.pb[1];
   p.pad_b = (gint32) sp.pe[0]; p.pad_r = (gint32) sp.pe[1];
   grid_1d (cs_tensor_numel (o), 64, groups);
-  return dispatch (c, "pool", spec, 2, t, 2, NULL, 0, &p, sizeof p, groups);
+  if (indices >= 0 && cs_network_get_elem_size (c->net) != 4)
+    return refuse (c, "MaxPool's Indices output needs fp32");
+  return dispatch (c, "pool", spec, 4, t, 3, NULL, 0, &p, sizeof p, groups);
 }
 
 static gboolean
@@ -728,7 +748,12 @@ static gboolean
 record_resize (Ctx *c)
 {
   CsTensor *x = IN (c, 0), *o = OUT (c, 0);
-  struct { guint32 planes, H, W, OH, OW; float scale_y, scale_x, cubic_a; } p;
+  struct {
+    guint32 planes, H, W, OH, OW;
+    float scale_y, scale_x, cubic_a;
+    float roi_y0, roi_x0, roi_y1, roi_x1;
+    float extrapolation;
+  } p;
   const char *mode = cs_node_attr_string (c->node, "mode", "nearest");
   gboolean upsample = c->node->op == CS_OP_UPSAMPLE || c->g->opset < 11;
   const char *ctm = cs_node_attr_string (c->node, "coordinate_transformation_mode",
@@ -764,7 +789,8 @@ record_resize (Ctx *c)
     }
   spec[0] = strcmp (mode, "nearest") == 0 ? 0 : strcmp (mode, "cubic") == 0 ? 2 : 1;
   spec[1] = strcmp (ctm, "half_pixel") == 0 ? 0 : strcmp (ctm, "pytorch_half_pixel") == 0 ? 1 :
-            strcmp (ctm, "align_corners") == 0 ? 2 : strcmp (ctm, "asymmetric") == 0 ? 3 : 4;
+            strcmp (ctm, "align_corners") == 0 ? 2 : strcmp (ctm, "asymmetric") == 0 ? 3 :
+            strcmp (ctm, "tf_crop_and_resize") == 0 ? 5 : 4;
   spec[2] = strcmp (nm, "round_prefer_floor") == 0 ? 0 : strcmp (nm, "round_prefer_ceil") == 0 ? 1 :
             strcmp (nm, "floor") == 0 ? 2 : strcmp (nm, "ceil") == 0 ? 3 : 99;
   spec[3] = cs_node_attr_int (c->node, "exclude_outside", 0) != 0;
@@ -778,6 +804,18 @@ record_resize (Ctx *c)
   p.scale_y = (float) sy;
   p.scale_x = (float) sx;
   p.cubic_a = cs_node_attr_float (c->node, "cubic_coeff_a", -0.75f);
+  p.extrapolation = cs_node_attr_float (c->node, "extrapolation_value", 0.0f);
+  p.roi_y0 = p.roi_x0 = 0.0f;
+  p.roi_y1 = p.roi_x1 = 1.0f;
+  if (spec[1] == 5)
+    {
+      CsTensor *roi = IN (c, 1);
+      const float *rv = roi->data;
+      p.roi_y0 = rv[r - 2];
+      p.roi_x0 = rv[r - 1];
+      p.roi_y1 = rv[2 * r - 2];
+      p.roi_x1 = rv[2 * r - 1];
+    }
   grid_1d (cs_tensor_numel (o), 64, groups);
   return dispatch (c, "resize", spec, 4, t, 2, NULL, 0, &p, sizeof p, groups);
 }

@@ -90,6 +90,8 @@ struct _CsEncoder {
   AVFormatContext  *asrc;
   GPtrArray        *tracks;
   AVPacket         *apkt;
+  /* Encoded audio; video's packet may be waiting in pkt while audio is written. */
+  AVPacket         *aenc_pkt;
   gboolean          apkt_pending;
   gboolean          audio_eof;
   /* Audio stops here, relative to range_start; known for sure only at the end. */
@@ -449,7 +451,7 @@ choose_sample_rate (const AVCodec *codec,
                     int            wanted)
 {
   const int *r = codec->supported_samplerates;
-  int best = 0;
+  int lowest_above = 0, highest = 0;
 
   if (r == NULL)
     return wanted;
@@ -459,11 +461,12 @@ choose_sample_rate (const AVCodec *codec,
     {
       if (*r == wanted)
         return wanted;
-      if ((*r > wanted && (best < wanted || *r < best)) || (best < wanted && *r > best))
-        best = *r;
+      if (*r > wanted && (lowest_above == 0 || *r < lowest_above))
+        lowest_above = *r;
+      highest = MAX (highest, *r);
     }
 
-  return best;
+  return lowest_above != 0 ? lowest_above : highest;
 }
 
 static gboolean
@@ -622,7 +625,8 @@ open_audio (CsEncoder  *self,
     return TRUE;
 
   self->apkt = av_packet_alloc ();
-  if (self->apkt == NULL)
+  self->aenc_pkt = av_packet_alloc ();
+  if (self->apkt == NULL || self->aenc_pkt == NULL)
     g_error ("Out of memory while allocating a packet");
 
   if (self->range_start > 0)
@@ -675,7 +679,8 @@ drain_audio_encoder (CsEncoder   *self,
 {
   for (;;)
     {
-      int ret = avcodec_receive_packet (track->enc, self->pkt);
+      AVPacket *pkt = self->aenc_pkt;
+      int ret = avcodec_receive_packet (track->enc, pkt);
 
       if (ret == AVERROR (EAGAIN) || ret == AVERROR_EOF)
         return TRUE;
@@ -685,9 +690,9 @@ drain_audio_encoder (CsEncoder   *self,
           return FALSE;
         }
 
-      av_packet_rescale_ts (self->pkt, track->enc->time_base, track->out->time_base);
-      self->pkt->stream_index = track->out->index;
-      if (!write_packet (self, self->pkt, error))
+      av_packet_rescale_ts (pkt, track->enc->time_base, track->out->time_base);
+      pkt->stream_index = track->out->index;
+      if (!write_packet (self, pkt, error))
         return FALSE;
     }
 }
@@ -707,7 +712,7 @@ encode_audio_fifo (CsEncoder   *self,
   while (av_audio_fifo_size (track->fifo) >= frame_size ||
          (flush && av_audio_fifo_size (track->fifo) > 0))
     {
-      g_autoptr(AVFrame) chunk = av_frame_alloc ();
+      AVFrame *chunk = av_frame_alloc ();
       int n = MIN (av_audio_fifo_size (track->fifo), frame_size);
       gboolean pad = n < frame_size &&
                      !(enc->codec->capabilities & (AV_CODEC_CAP_VARIABLE_FRAME_SIZE | AV_CODEC_CAP_SMALL_LAST_FRAME));
@@ -726,6 +731,7 @@ encode_audio_fifo (CsEncoder   *self,
 
       if (av_audio_fifo_read (track->fifo, (void **) chunk->extended_data, n) < n)
         {
+          av_frame_free (&chunk);
           g_set_error_literal (error, CS_MEDIA_ERROR, CS_MEDIA_ERROR_FAILED,
                                _("Lost audio samples while re-encoding"));
           return FALSE;
@@ -734,6 +740,7 @@ encode_audio_fifo (CsEncoder   *self,
       track->next_pts += n;
 
       ret = avcodec_send_frame (enc, chunk);
+      av_frame_free (&chunk);
       if (ret < 0)
         {
           cs_media_set_av_error (error, CS_MEDIA_ERROR_FAILED, ret, _("Cannot encode audio"));
@@ -779,7 +786,9 @@ queue_decoded_audio (CsEncoder   *self,
     frame_start = av_rescale_q (frame->best_effort_timestamp, track->in_time_base, AV_TIME_BASE_Q);
 
   skip = MAX (0, av_rescale (self->range_start - frame_start, frame->sample_rate, AV_TIME_BASE));
-  end = av_rescale (self->range_start + self->audio_end_rel - frame_start, frame->sample_rate, AV_TIME_BASE);
+  end = self->audio_end_rel == G_MAXINT64
+        ? frame->nb_samples
+        : av_rescale (self->range_start + self->audio_end_rel - frame_start, frame->sample_rate, AV_TIME_BASE);
   keep = MIN (frame->nb_samples, end) - skip;
   if (end <= 0)
     track->done = TRUE;
@@ -906,6 +915,12 @@ copy_audio_packet (CsEncoder   *self,
   gint64 ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
   gint64 shift = av_rescale_q (self->range_start, AV_TIME_BASE_Q, track->in_time_base);
   gint64 rel;
+
+  if (ts == AV_NOPTS_VALUE)
+    {
+      g_debug ("Dropping an audio packet of %s without a timestamp", self->source);
+      return TRUE;
+    }
 
   /* Copied audio is cut on packet boundaries: whole packets that start in range. */
   rel = av_rescale_q (ts, track->in_time_base, AV_TIME_BASE_Q) - self->range_start;
@@ -1386,19 +1401,19 @@ create_temp_file (CsEncoder  *self,
   g_autofree char *folder = g_path_get_dirname (self->destination);
   g_autofree char *base = g_path_get_basename (self->destination);
   g_autofree char *template = NULL;
-  char *dot = strrchr (base, '.');
-  const char *ext = "";
+  const char *dot = strrchr (base, '.');
   int fd;
 
+  /* Hidden, beside the destination (so the rename stays on one file system), and
+   * with the destination's extension. */
   if (dot != NULL && dot != base)
     {
-      ext = dot;
-      *dot = '\0';
-      /* base now holds the stem; ext still points into the same buffer past it. */
-      template = g_strdup_printf (".%s.XXXXXX.partial.%s", base, dot + 1);
+      g_autofree char *stem = g_strndup (base, dot - base);
+
+      template = g_strdup_printf (".%s.XXXXXX.partial%s", stem, dot);
     }
   else
-    template = g_strdup_printf (".%s.XXXXXX.partial%s", base, ext);
+    template = g_strdup_printf (".%s.XXXXXX.partial", base);
 
   self->temp_path = g_build_filename (folder, template, NULL);
   fd = g_mkstemp_full (self->temp_path, O_RDWR | O_CLOEXEC, 0666);
@@ -1444,6 +1459,7 @@ close_contexts (CsEncoder *self)
   av_frame_free (&self->converted);
   av_packet_free (&self->pkt);
   av_packet_free (&self->apkt);
+  av_packet_free (&self->aenc_pkt);
 }
 
 gboolean
@@ -1621,6 +1637,9 @@ cs_encoder_push_frame (CsEncoder     *self,
         g_propagate_error (error, g_error_copy (self->error));
       else if (self->cancelled)
         set_cancelled_error (self, error);
+      else if (self->thread == NULL && !self->finishing)
+        g_set_error_literal (error, CS_MEDIA_ERROR, CS_MEDIA_ERROR_INVALID_ARGUMENT,
+                             _("The export never started"));
       else
         g_set_error_literal (error, CS_MEDIA_ERROR, CS_MEDIA_ERROR_INVALID_ARGUMENT,
                              _("The export is already finished"));
@@ -1726,9 +1745,10 @@ cs_encoder_set_source (CsEncoder               *self,
   if (video == NULL)
     return;
 
-  g_object_freeze_notify (G_OBJECT (self));
-  g_object_set (self, "width", video->width, "height", video->height, NULL);
-  g_object_thaw_notify (G_OBJECT (self));
+  self->width = video->width;
+  self->height = video->height;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WIDTH]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HEIGHT]);
   if (video->frame_rate.num > 0 && video->frame_rate.den > 0)
     self->frame_rate = video->frame_rate;
   self->sample_aspect_ratio = video->sample_aspect_ratio;
@@ -1891,7 +1911,7 @@ static void
 cs_encoder_class_init (CsEncoderClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
 
   object_class->dispose = cs_encoder_dispose;
   object_class->finalize = cs_encoder_finalize;

@@ -68,8 +68,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   for (guint i = 0; i < graph->tensors->len; i++)
     {
       CsTensor *t = cs_graph_tensor (graph, (int) i);
-      g_autofree char *shape = cs_tensor_shape_string (t);
       guint64 numel = cs_tensor_numel (t);
+
+      g_free (cs_tensor_shape_string (t));
 
       if (t->data != NULL && numel != G_MAXUINT64 && numel > 0)
         {
