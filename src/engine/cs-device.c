@@ -39,6 +39,7 @@ struct _CsDevice
   VkPhysicalDeviceProperties props;
   VkPhysicalDeviceMemoryProperties mem_props;
   gboolean         fp16;
+  guint            shuffle_subgroup_size;
   double           timestamp_period;
   guint            validation_errors;
 
@@ -436,6 +437,14 @@ cs_device_new (const char *selector, GError **error)
       return NULL;
     }
   self->fp16 = chosen->fp16;
+  {
+    VkPhysicalDeviceSubgroupProperties sg = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES };
+    VkPhysicalDeviceProperties2 p2 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &sg };
+    vkGetPhysicalDeviceProperties2 (self->physical, &p2);
+    if ((sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+        (sg.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT))
+      self->shuffle_subgroup_size = sg.subgroupSize;
+  }
   qf = compute_queue_family (self->physical);
   self->queue_family = qf;
 
@@ -634,6 +643,12 @@ cs_device_get_validation_errors (CsDevice *self)
   return g_atomic_int_get (&self->validation_errors);
 }
 
+guint
+cs_device_get_shuffle_subgroup_size (CsDevice *self)
+{
+  return self->shuffle_subgroup_size;
+}
+
 VkCommandPool
 cs_device_get_command_pool (CsDevice *self)
 {
@@ -699,7 +714,8 @@ cs_device_alloc_buffer (CsDevice *self, VkDeviceSize size, gboolean host_visible
     VkBufferCreateInfo info = {
       .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
       .size = want,
-      .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+      .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+               VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
                VK_BUFFER_USAGE_TRANSFER_DST_BIT,
       .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
     };
@@ -817,8 +833,8 @@ cs_device_reset_memory_peak (CsDevice *self)
 
 const CsPipeline *
 cs_device_get_pipeline (CsDevice *self, const char *name, CsPrecision precision,
-                        const guint32 *spec, guint n_spec, guint n_bindings, guint push_size,
-                        GError **error)
+                        const guint32 *spec, guint n_spec, guint n_bindings, guint32 texel_mask,
+                        guint push_size, GError **error)
 {
   g_autoptr(GString) key = g_string_new (name);
   g_autofree char *path = NULL;
@@ -828,7 +844,7 @@ cs_device_get_pipeline (CsDevice *self, const char *name, CsPrecision precision,
   VkResult r;
   const char *variant = precision == CS_PRECISION_FP16 ? "fp16" : "fp32";
 
-  g_string_append_printf (key, ".%s/%u/%u", variant, n_bindings, push_size);
+  g_string_append_printf (key, ".%s/%u/%x/%u", variant, n_bindings, texel_mask, push_size);
   for (guint i = 0; i < n_spec; i++)
     g_string_append_printf (key, ",%u", spec[i]);
 
@@ -856,7 +872,8 @@ cs_device_get_pipeline (CsDevice *self, const char *name, CsPrecision precision,
     for (guint i = 0; i < n_bindings; i++)
       bindings[i] = (VkDescriptorSetLayoutBinding) {
         .binding = i,
-        .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+        .descriptorType = (texel_mask & (1u << i)) ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
+                                                   : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
         .descriptorCount = 1,
         .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
       };

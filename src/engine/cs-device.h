@@ -84,15 +84,19 @@ void          cs_device_reset_memory_peak     (CsDevice    *self);
 
 /* A compute pipeline for the embedded shader `name` ("conv" loads
  * conv.fp32.spv or conv.fp16.spv), specialized with `spec` (uint32 constants
- * 0..n_spec-1). Cached by name and constants; owned by the device. */
+ * 0..n_spec-1). Bindings are storage buffers, except those in texel_mask,
+ * which are uniform texel buffers. Cached; owned by the device. */
 const CsPipeline *cs_device_get_pipeline      (CsDevice    *self,
                                                const char  *name,
                                                CsPrecision  precision,
                                                const guint32 *spec,
                                                guint        n_spec,
                                                guint        n_bindings,
+                                               guint32      texel_mask,
                                                guint        push_size,
                                                GError     **error);
+/* Subgroup size when compute shaders can shuffle within a subgroup, else 0. */
+guint         cs_device_get_shuffle_subgroup_size (CsDevice *self);
 
 /* One-shot command buffers. */
 VkCommandBuffer cs_device_begin_commands      (CsDevice    *self,

@@ -24,6 +24,7 @@ typedef struct {
   guint             push_size;
   guint8            push[CS_MAX_PUSH];
   guint32           groups[3];
+  guint32           texel_mask; /* bindings read as uniform texel buffers */
 } CsDispatch;
 
 CsGraph   *cs_network_get_graph      (CsNetwork *self);

@@ -47,6 +47,7 @@ struct _CsNetwork
   GArray      *dispatches;  /* CsDispatch */
   VkDescriptorPool desc_pool;
   VkQueryPool  query_pool;
+  GArray      *views;       /* VkBufferView, for texel-buffer bindings */
   guint        n_queries;
   guint64      aux_size;
   VkCommandBuffer cmd;
@@ -84,6 +85,10 @@ unprepare (CsNetwork *self)
       vkFreeCommandBuffers (dev, cs_device_get_command_pool (self->device), 1, &self->cmd);
       self->cmd = VK_NULL_HANDLE;
     }
+  for (guint i = 0; self->views != NULL && i < self->views->len; i++)
+    vkDestroyBufferView (dev, g_array_index (self->views, VkBufferView, i), NULL);
+  if (self->views != NULL)
+    g_array_set_size (self->views, 0);
   if (self->desc_pool != VK_NULL_HANDLE)
     {
       vkDestroyDescriptorPool (dev, self->desc_pool, NULL);
@@ -131,6 +136,7 @@ cs_network_finalize (GObject *object)
   g_array_unref (self->dispatches);
   g_array_unref (self->timings);
   g_array_unref (self->timed_nodes);
+  g_array_unref (self->views);
 
   G_OBJECT_CLASS (cs_network_parent_class)->finalize (object);
 }
@@ -147,6 +153,7 @@ cs_network_init (CsNetwork *self)
   self->dispatches = g_array_new (FALSE, TRUE, sizeof (CsDispatch));
   self->timings = g_array_new (FALSE, TRUE, sizeof (CsOpTiming));
   self->timed_nodes = g_array_new (FALSE, FALSE, sizeof (int));
+  self->views = g_array_new (FALSE, FALSE, sizeof (VkBufferView));
   self->inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) input_spec_free);
 }
 
@@ -533,12 +540,15 @@ record (CsNetwork *self, GError **error)
   for (guint i = 0; i < self->dispatches->len; i++)
     n_desc += g_array_index (self->dispatches, CsDispatch, i).n_bindings;
   {
-    VkDescriptorPoolSize ps = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, MAX (n_desc, 1) };
+    VkDescriptorPoolSize ps[2] = {
+      { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, MAX (n_desc, 1) },
+      { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, MAX (n_desc, 1) },
+    };
     VkDescriptorPoolCreateInfo info = {
       .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
       .maxSets = n_sets,
-      .poolSizeCount = 1,
-      .pPoolSizes = &ps,
+      .poolSizeCount = 2,
+      .pPoolSizes = ps,
     };
     r = vkCreateDescriptorPool (dev, &info, NULL, &self->desc_pool);
     if (r != VK_SUCCESS)
@@ -558,6 +568,7 @@ record (CsNetwork *self, GError **error)
       };
       VkDescriptorBufferInfo infos[CS_MAX_BINDINGS];
       VkWriteDescriptorSet writes[CS_MAX_BINDINGS];
+      VkBufferView views[CS_MAX_BINDINGS];
 
       r = vkAllocateDescriptorSets (dev, &ainfo, &d->set);
       if (r != VK_SUCCESS)
@@ -580,6 +591,26 @@ record (CsNetwork *self, GError **error)
             .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
             .pBufferInfo = &infos[k],
           };
+          if (d->texel_mask & (1u << k))
+            {
+              VkBufferViewCreateInfo vinfo = {
+                .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
+                .buffer = infos[k].buffer,
+                .format = self->elem_size == 2 ? VK_FORMAT_R16_SFLOAT : VK_FORMAT_R32_SFLOAT,
+                .offset = infos[k].offset,
+                .range = infos[k].range,
+              };
+              r = vkCreateBufferView (dev, &vinfo, NULL, &views[k]);
+              if (r != VK_SUCCESS)
+                {
+                  g_set_error (error, CS_ENGINE_ERROR, CS_ENGINE_ERROR_DEVICE, "Creating a buffer view failed (%d)", r);
+                  return FALSE;
+                }
+              g_array_append_val (self->views, views[k]);
+              writes[k].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+              writes[k].pBufferInfo = NULL;
+              writes[k].pTexelBufferView = &views[k];
+            }
         }
       vkUpdateDescriptorSets (dev, d->n_bindings, writes, 0, NULL);
     }

@@ -1551,20 +1551,19 @@ CsGraph *
 cs_onnx_load_file (const char  *path,
                    GError     **error)
 {
-  g_autoptr(GMappedFile) file = NULL;
+  g_autofree char *contents = NULL;
   g_autofree char *base_dir = NULL;
+  gsize len;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  /* Mapped, not read: weights can be hundreds of megabytes, and protobuf-c
-   * copies what it keeps anyway. */
-  file = g_mapped_file_new (path, FALSE, error);
-  if (file == NULL)
+  /* Read, not mapped: a mapped file that another program truncates while
+   * it loads would kill the app with SIGBUS. */
+  if (!g_file_get_contents (path, &contents, &len, error))
     return NULL;
 
   base_dir = g_path_get_dirname (path);
 
-  return cs_onnx_load_data ((const guint8 *) g_mapped_file_get_contents (file),
-                            g_mapped_file_get_length (file), base_dir, error);
+  return cs_onnx_load_data ((const guint8 *) contents, len, base_dir, error);
 }

@@ -72,9 +72,9 @@ grid_1d (guint64 n, guint local, guint32 *groups)
 }
 
 static gboolean
-dispatch (Ctx *c, const char *shader, const guint32 *spec, guint n_spec,
-          const int *tensors, guint n_tensors, const CsBinding *extra, guint n_extra,
-          const void *push, guint push_size, const guint32 *groups)
+dispatch_texel (Ctx *c, const char *shader, const guint32 *spec, guint n_spec,
+                const int *tensors, guint n_tensors, const CsBinding *extra, guint n_extra,
+                guint32 texel_mask, const void *push, guint push_size, const guint32 *groups)
 {
   CsDispatch d = { 0 };
   guint n_bindings = n_tensors + n_extra;
@@ -86,7 +86,7 @@ dispatch (Ctx *c, const char *shader, const guint32 *spec, guint n_spec,
   g_assert (n_bindings <= CS_MAX_BINDINGS && push_size <= CS_MAX_PUSH);
   d.pipeline = cs_device_get_pipeline (cs_network_get_device (c->net), shader,
                                        cs_network_get_precision (c->net), spec, n_spec,
-                                       n_bindings, push_size, c->error);
+                                       n_bindings, texel_mask, push_size, c->error);
   if (d.pipeline == NULL)
     return FALSE;
   d.node = c->index;
@@ -108,6 +108,7 @@ dispatch (Ctx *c, const char *shader, const guint32 *spec, guint n_spec,
       }
   }
   d.push_size = push_size;
+  d.texel_mask = texel_mask;
   memcpy (d.push, push, push_size);
   memcpy (d.groups, groups, sizeof d.groups);
   for (guint k = 0; k < 3; k++)
@@ -115,6 +116,15 @@ dispatch (Ctx *c, const char *shader, const guint32 *spec, guint n_spec,
       return TRUE; /* an empty tensor: nothing to do */
   cs_network_add_dispatch (c->net, &d);
   return TRUE;
+}
+
+static gboolean
+dispatch (Ctx *c, const char *shader, const guint32 *spec, guint n_spec,
+          const int *tensors, guint n_tensors, const CsBinding *extra, guint n_extra,
+          const void *push, guint push_size, const guint32 *groups)
+{
+  return dispatch_texel (c, shader, spec, n_spec, tensors, n_tensors, extra, n_extra, 0,
+                         push, push_size, groups);
 }
 
 static gboolean
@@ -502,6 +512,8 @@ typedef struct {
 } ConvPush;
 
 #define CONV_OCB 4
+#define CONV_FAST_PX 12
+#define CONV_FAST_MAX_VECTORS 4
 
 static gboolean
 record_conv (Ctx *c)
@@ -533,7 +545,6 @@ record_conv (Ctx *c)
   p.ocb = (p.ocpg % CONV_OCB == 0 || group == 1) ? CONV_OCB : 1;
   p.oc_blocks = (p.OC + p.ocb - 1) / p.ocb;
   p.e = epilogue (c->node);
-  (void) w;
 
   spec[0] = (guint32) sp.k[0];
   spec[1] = (guint32) sp.k[1];
@@ -547,6 +558,42 @@ record_conv (Ctx *c)
 
   if (N * p.oc_blocks * (transpose ? sp.s[0] * sp.s[1] : 1) > 65535)
     return refuse (c, "too many images times output channels for one dispatch");
+  /* On devices with 8-wide subgroups (SIMD CPU drivers), the shuffle
+   * kernel: a workgroup is 8 output channels of CONV_FAST_PX pixels. */
+  if (!transpose && group == 1 &&
+      cs_device_get_shuffle_subgroup_size (cs_network_get_device (c->net)) == 8 &&
+      (CONV_FAST_PX - 1) * sp.s[1] + (sp.k[1] - 1) * sp.d[1] + 1 <= 8 * CONV_FAST_MAX_VECTORS &&
+      cs_tensor_numel (x) < (G_GUINT64_CONSTANT (1) << 27) && cs_tensor_numel (w) < (G_GUINT64_CONSTANT (1) << 27))
+    {
+      groups[0] = (p.OW + CONV_FAST_PX - 1) / CONV_FAST_PX;
+      groups[1] = p.OH;
+      groups[2] = (guint32) (N * ((p.OC + 7) / 8));
+      return dispatch_texel (c, "conv_fast", spec, 9, t, 5, NULL, 0, 0x3, &p, sizeof p, groups);
+    }
+  if (transpose && group == 1 && sp.s[0] * sp.s[1] <= 16 &&
+      cs_device_get_shuffle_subgroup_size (cs_network_get_device (c->net)) == 8 &&
+      cs_tensor_numel (x) < (G_GUINT64_CONSTANT (1) << 27) && cs_tensor_numel (w) < (G_GUINT64_CONSTANT (1) << 27))
+    {
+      /* One dispatch per output phase; see deconv_fast.comp. */
+      guint32 dspec[13];
+      memcpy (dspec, spec, sizeof spec);
+      dspec[11] = (guint32) (gint32) sp.pb[0];
+      dspec[12] = (guint32) (gint32) sp.pb[1];
+      for (int py = 0; py < sp.s[0]; py++)
+        for (int px = 0; px < sp.s[1]; px++)
+          {
+            guint32 cols = (guint32) ((p.OW > (guint32) px) ? (p.OW - px + sp.s[1] - 1) / sp.s[1] : 0);
+            guint32 rows = (guint32) ((p.OH > (guint32) py) ? (p.OH - py + sp.s[0] - 1) / sp.s[0] : 0);
+            dspec[9] = py;
+            dspec[10] = px;
+            groups[0] = (cols + CONV_FAST_PX - 1) / CONV_FAST_PX;
+            groups[1] = rows;
+            groups[2] = (guint32) (N * ((p.OC + 7) / 8));
+            if (!dispatch_texel (c, "deconv_fast", dspec, 13, t, 5, NULL, 0, 0x3, &p, sizeof p, groups))
+              return FALSE;
+          }
+      return TRUE;
+    }
   if (!transpose)
     {
       groups[0] = (p.OW + 63) / 64;

@@ -6,7 +6,6 @@
 #include "cs-media-private.h"
 #include "cs-decoder.h"
 
-#include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
@@ -233,7 +232,12 @@ decode_frame (CsDecoder  *self,
           return ret;
         }
 
-      /* The decoder needs more input. */
+      /* The decoder needs more input; once drained it must not ask again. */
+      if (self->demux_eof)
+        {
+          self->drained = TRUE;
+          return 0;
+        }
       ret = read_video_packet (self);
       if (ret < 0)
         {
@@ -282,6 +286,9 @@ take_frame (CsDecoder *self)
 
   index = index_for_pts (self, self->frame->best_effort_timestamp, self->last_index + 1);
   self->last_index = index;
+  /* Frames drained at the end of AVI streams come without a timestamp. */
+  if (self->frame->best_effort_timestamp == AV_NOPTS_VALUE)
+    self->frame->best_effort_timestamp = pts_for_index (self, index);
   frame = cs_frame_new (self->frame, index, self->time_base);
   av_frame_unref (self->frame);
 
@@ -842,16 +849,20 @@ cs_decoder_get_thumbnail (CsDecoder     *self,
     }
 
   {
-    const int *coefficients = sws_getCoefficients (frame->colorspace != AVCOL_SPC_UNSPECIFIED
-                                                   ? frame->colorspace : SWS_CS_DEFAULT);
+    enum AVColorSpace space = frame->colorspace;
     int *inv_table, *table, src_range, dst_range, brightness, contrast, saturation;
 
-    /* Follow the frame's own matrix and range; swscale assumes BT.601 limited otherwise. */
+    /* Follow the frame's own matrix and range, or, untagged, the matrix players assume
+     * (BT.709 above SD); swscale would take BT.601 for everything. RGB sources have no
+     * matrix, and swscale says so by refusing. */
+    if (space == AVCOL_SPC_UNSPECIFIED)
+      space = frame->height > 576 ? AVCOL_SPC_BT709 : AVCOL_SPC_SMPTE170M;
     if (sws_getColorspaceDetails (self->thumb_sws, &inv_table, &src_range, &table, &dst_range,
-                                  &brightness, &contrast, &saturation) >= 0)
-      sws_setColorspaceDetails (self->thumb_sws, coefficients,
-                                frame->color_range == AVCOL_RANGE_JPEG, table, 1,
-                                brightness, contrast, saturation);
+                                  &brightness, &contrast, &saturation) < 0 ||
+        sws_setColorspaceDetails (self->thumb_sws, sws_getCoefficients (space),
+                                  frame->color_range == AVCOL_RANGE_JPEG, table, 1,
+                                  brightness, contrast, saturation) < 0)
+      g_debug ("Thumbnails of %s keep swscale's default colour conversion", self->path);
   }
 
   pixels = g_new (guint32, (gsize) scaled_w * scaled_h);

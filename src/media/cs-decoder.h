@@ -21,11 +21,13 @@ G_DECLARE_FINAL_TYPE (CsDecoder, cs_decoder, CS, DECODER, GObject)
 CsDecoder               *cs_decoder_new               (const char    *path,
                                                        GCancellable  *cancellable,
                                                        GError       **error);
+/* The file being decoded. */
 const char              *cs_decoder_get_path          (CsDecoder     *self);
 /* What the file holds; frame count and frame rate come from the packet scan. */
 CsMediaInfo             *cs_decoder_get_info          (CsDecoder     *self);
 /* The stream being decoded (the info's main video stream). */
 const CsVideoStreamInfo *cs_decoder_get_video_info    (CsDecoder     *self);
+/* Number of frames, counted by the packet scan: frames are numbered 0 to n − 1. */
 gint64                   cs_decoder_get_n_frames      (CsDecoder     *self);
 /* Presentation time of frame @index in microseconds on the file's timeline. */
 gint64                   cs_decoder_get_frame_time_us (CsDecoder     *self,

@@ -16,8 +16,6 @@
 #include <libavutil/audio_fifo.h>
 #include <libavutil/channel_layout.h>
 #include <libavutil/display.h>
-#include <libavutil/imgutils.h>
-#include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 #include <libswresample/swresample.h>
 #include <libswscale/swscale.h>
@@ -514,10 +512,13 @@ open_audio_track (CsEncoder  *self,
   track->out = avformat_new_stream (self->out, NULL);
   if (track->out == NULL)
     g_error ("Out of memory while adding a stream");
-  av_dict_copy (&track->out->metadata, in->metadata, 0);
+  if (av_dict_copy (&track->out->metadata, in->metadata, 0) < 0)
+    g_error ("Out of memory while copying stream metadata");
   track->out->disposition = in->disposition;
 
-  track->copy = avformat_query_codec (self->ofmt, in->codecpar->codec_id, FF_COMPLIANCE_NORMAL) == 1;
+  /* FFmpeg writes Vorbis into MP4 but hardly any player reads it back: convert it. */
+  track->copy = avformat_query_codec (self->ofmt, in->codecpar->codec_id, FF_COMPLIANCE_NORMAL) == 1 &&
+                !(self->container == CS_CONTAINER_MP4 && in->codecpar->codec_id == AV_CODEC_ID_VORBIS);
   if (track->copy)
     {
       ret = avcodec_parameters_copy (track->out->codecpar, in->codecpar);
@@ -1147,12 +1148,14 @@ encode_video_frame (CsEncoder  *self,
       if (in_space == AVCOL_SPC_UNSPECIFIED)
         in_space = out_space;
       if (sws_getColorspaceDetails (self->sws, &inv_table, &src_range, &table, &dst_range,
-                                    &brightness, &contrast, &saturation) >= 0)
-        sws_setColorspaceDetails (self->sws, sws_getCoefficients (in_space),
-                                  rgb_in || frame->color_range == AVCOL_RANGE_JPEG,
-                                  sws_getCoefficients (out_space),
-                                  self->venc->color_range == AVCOL_RANGE_JPEG,
-                                  brightness, contrast, saturation);
+                                    &brightness, &contrast, &saturation) < 0 ||
+          sws_setColorspaceDetails (self->sws, sws_getCoefficients (in_space),
+                                    rgb_in || frame->color_range == AVCOL_RANGE_JPEG,
+                                    sws_getCoefficients (out_space),
+                                    self->venc->color_range == AVCOL_RANGE_JPEG,
+                                    brightness, contrast, saturation) < 0)
+        g_debug ("Converting %s frames keeps swscale's default colour matrix",
+                 desc != NULL ? desc->name : "?");
 
       if (self->converted == NULL)
         {
@@ -1476,6 +1479,7 @@ cs_encoder_start (CsEncoder     *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
   g_return_val_if_fail (!self->started, FALSE);
 
+  cs_media_init_logging ();
   self->started = TRUE;
   name = g_filename_display_basename (self->destination);
 
@@ -1560,6 +1564,12 @@ cs_encoder_start (CsEncoder     *self,
 
   if (!create_temp_file (self, error))
     goto fail;
+
+  /* The MP4 muxer reopens the file by name to move its index to the front. */
+  av_freep (&self->out->url);
+  self->out->url = av_strdup (self->temp_path);
+  if (self->out->url == NULL)
+    g_error ("Out of memory while naming the output");
 
   ret = avio_open (&self->out->pb, self->temp_path, AVIO_FLAG_WRITE);
   if (ret < 0)
@@ -1959,6 +1969,11 @@ cs_encoder_init (CsEncoder *self)
   self->queue_size = DEFAULT_QUEUE_SIZE;
   self->frame_rate = av_make_q (25, 1);
   self->sample_aspect_ratio = av_make_q (0, 1);
+  /* Zero would mean RGB for the matrix and "reserved" for the others. */
+  self->color_range = AVCOL_RANGE_UNSPECIFIED;
+  self->color_space = AVCOL_SPC_UNSPECIFIED;
+  self->color_primaries = AVCOL_PRI_UNSPECIFIED;
+  self->color_trc = AVCOL_TRC_UNSPECIFIED;
   self->range_end = -1;
   self->audio_end_rel = G_MAXINT64;
   g_mutex_init (&self->lock);

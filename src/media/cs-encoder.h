@@ -72,6 +72,7 @@ gboolean     cs_encoder_codec_available    (CsVideoCodec            codec);
 void         cs_encoder_set_source         (CsEncoder              *self,
                                             const char             *path,
                                             const CsVideoStreamInfo *video);
+/* Frames per second of the output (25 unless set here or by cs_encoder_set_source()). */
 void         cs_encoder_set_frame_rate     (CsEncoder              *self,
                                             AVRational              frame_rate);
 /* The stretch of the source, in microseconds on its timeline, that the frames come
@@ -79,6 +80,7 @@ void         cs_encoder_set_frame_rate     (CsEncoder              *self,
 void         cs_encoder_set_range          (CsEncoder              *self,
                                             gint64                  start_us,
                                             gint64                  end_us);
+/* Called on the encoder thread after each frame; see #CsEncoderProgressFunc. */
 void         cs_encoder_set_progress_func  (CsEncoder              *self,
                                             CsEncoderProgressFunc   func,
                                             gpointer                user_data,

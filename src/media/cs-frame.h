@@ -22,6 +22,7 @@ typedef struct _CsFrame CsFrame;
 #define CS_TYPE_FRAME (cs_frame_get_type ())
 
 GType               cs_frame_get_type       (void) G_GNUC_CONST;
+/* Takes a reference; frames are freed with their last one. */
 CsFrame            *cs_frame_ref            (CsFrame *frame);
 void                cs_frame_unref          (CsFrame *frame);
 
@@ -31,11 +32,14 @@ const AVFrame      *cs_frame_get_av_frame   (CsFrame *frame);
 gint64              cs_frame_get_index      (CsFrame *frame);
 /* Presentation timestamp in the stream's time base (cs_frame_get_time_base()). */
 gint64              cs_frame_get_pts        (CsFrame *frame);
+/* The unit of cs_frame_get_pts(): the stream's time base. */
 AVRational          cs_frame_get_time_base  (CsFrame *frame);
 /* Presentation time in microseconds on the file's timeline. */
 gint64              cs_frame_get_time_us    (CsFrame *frame);
+/* Size in pixels as decoded (no rotation, no aspect ratio applied). */
 int                 cs_frame_get_width      (CsFrame *frame);
 int                 cs_frame_get_height     (CsFrame *frame);
+/* Pixel format as decoded (yuv420p, yuv420p10le, …); colour details are in the AVFrame. */
 enum AVPixelFormat  cs_frame_get_format     (CsFrame *frame);
 /* Number of planes of the pixel format (3 for yuv420p, 1 for rgba). */
 int                 cs_frame_get_n_planes   (CsFrame *frame);
@@ -43,8 +47,8 @@ int                 cs_frame_get_n_planes   (CsFrame *frame);
 const guint8       *cs_frame_get_plane      (CsFrame *frame,
                                              int      plane,
                                              int     *stride);
-/* Copies the visible pixels of every plane, row after row with no padding, into a
- * new buffer; useful to compare or hash frames. */
+/* Copies the visible pixels of every plane, row after row with no padding (the
+ * layout of FFmpeg's rawvideo), into a new buffer; %NULL for hardware formats. */
 GBytes             *cs_frame_dup_pixels     (CsFrame *frame);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsFrame, cs_frame_unref)

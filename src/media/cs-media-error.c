@@ -6,6 +6,7 @@
 #include "cs-media-private.h"
 
 #include <errno.h>
+#include <string.h>
 
 G_DEFINE_QUARK (cs-media-error-quark, cs_media_error)
 
@@ -79,4 +80,37 @@ cs_media_set_cancelled (GCancellable *cancellable,
   g_set_error_literal (error, CS_MEDIA_ERROR, CS_MEDIA_ERROR_CANCELLED,
                        _("The operation was cancelled"));
   return TRUE;
+}
+
+static void
+log_callback (void       *avcl,
+              int         level,
+              const char *format,
+              va_list     args)
+{
+  char line[1024];
+  int print_prefix = 1;
+  size_t len;
+
+  if (level > av_log_get_level ())
+    return;
+
+  av_log_format_line2 (avcl, level, format, args, line, sizeof line, &print_prefix);
+  len = strlen (line);
+  while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+    line[--len] = '\0';
+  if (len > 0)
+    g_log_structured ("FFmpeg", G_LOG_LEVEL_DEBUG, "MESSAGE", "%s", line);
+}
+
+void
+cs_media_init_logging (void)
+{
+  static gsize initialised = 0;
+
+  if (g_once_init_enter (&initialised))
+    {
+      av_log_set_callback (log_callback);
+      g_once_init_leave (&initialised, 1);
+    }
 }

@@ -158,6 +158,7 @@ cs_media_open_input (const char  *path,
 
   g_return_val_if_fail (path != NULL, NULL);
 
+  cs_media_init_logging ();
   name = g_filename_display_basename (path);
 
   if (g_stat (path, &st) != 0)

@@ -22,7 +22,8 @@ G_BEGIN_DECLS
  * @rotation: clockwise rotation a player applies, from the display matrix: 0, 90, 180 or 270.
  * @time_base: the unit of the stream's timestamps.
  * @frame_rate: the nominal rate (exact, 24000/1001 for NTSC film); for variable-rate video, the average.
- * @variable_frame_rate: frames are not evenly spaced in time.
+ * @variable_frame_rate: frames are not evenly spaced in time (without a scan, a guess
+ *   from the container's nominal and average rates disagreeing).
  * @frame_count: number of frames, or -1 when unknown.
  * @frame_count_exact: @frame_count comes from the container's header or a scan, not an estimate.
  * @start_time: presentation time of the first frame, in seconds on the file's timeline.
@@ -143,6 +144,7 @@ CsMediaInfo *cs_media_probe         (const char         *path,
                                      CsMediaProbeFlags   flags,
                                      GCancellable       *cancellable,
                                      GError            **error);
+/* Takes a reference; the info and its streams are freed with the last one. */
 CsMediaInfo *cs_media_info_ref      (CsMediaInfo        *info);
 void         cs_media_info_unref    (CsMediaInfo        *info);
 

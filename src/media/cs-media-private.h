@@ -40,6 +40,10 @@ CsMediaError  cs_media_error_code_from_errno (int          errsv,
 gboolean      cs_media_set_cancelled        (GCancellable *cancellable,
                                              GError      **error);
 
+/* Sends FFmpeg's log to GLib's, as debug messages of the "FFmpeg" domain: what the
+ * user needs to know travels in GErrors. */
+void          cs_media_init_logging         (void);
+
 /* Opens @path for demuxing and reads its stream headers; every failure is classified
  * (missing, not media, truncated …). */
 AVFormatContext *cs_media_open_input        (const char   *path,

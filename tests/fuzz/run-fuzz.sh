@@ -44,7 +44,7 @@ echo "seed corpus: $(ls "$seeds" | wc -l) models"
 
 # The corpus folder comes first: new finds go there and carry over to the
 # next run. A crash, leak, timeout or sanitizer report ends the run non-zero.
-"$out/fuzz-onnx-loader" \
+if ! "$out/fuzz-onnx-loader" \
   -max_total_time="$duration" \
   -timeout=10 \
   -rss_limit_mb=2048 \
@@ -52,3 +52,7 @@ echo "seed corpus: $(ls "$seeds" | wc -l) models"
   -print_final_stats=1 \
   -artifact_prefix="$out/" \
   "$corpus" "$seeds"
+then
+  echo "fuzzing found a problem: the input that shows it is in $out/ (crash-*, leak-*, oom-*, timeout-*)" >&2
+  exit 1
+fi

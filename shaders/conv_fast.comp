@@ -1,0 +1,111 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_shuffle : require
+// Convolution for SIMD devices with 8-wide subgroups (lavapipe on a CPU),
+// where every memory access is a gather across the 8 lanes and costs far
+// more than arithmetic. The 8 invocations of a workgroup are 8 output
+// channels, each computing PX neighbouring pixels of one row. Per input
+// channel and kernel row, the lanes fetch the input row segment together
+// (each lane a different pixel) and every tap's pixel is then taken from a
+// register with a shuffle whose index is a constant once the loops unroll;
+// each weight fetch serves PX multiply-adds. Input and weights are read as
+// texel buffers, which such drivers fetch without a per-lane loop.
+#include "common.glsl"
+#include "act.glsl"
+
+layout(local_size_x = 8) in;
+layout(constant_id = 0) const uint KH = 1;
+layout(constant_id = 1) const uint KW = 1;
+layout(constant_id = 2) const uint SH = 1;
+layout(constant_id = 3) const uint SW = 1;
+layout(constant_id = 4) const uint DH = 1;
+layout(constant_id = 5) const uint DW = 1;
+layout(constant_id = 6) const uint ACT = 0;
+layout(constant_id = 7) const bool HAS_BIAS = false;
+layout(constant_id = 8) const bool HAS_RES = false;
+
+#define PX 12
+// Input columns one row of PX outputs reads, in vectors of 8.
+#define SPAN ((PX - 1) * SW + (KW - 1) * DW + 1)
+#define NV ((SPAN + 7) / 8)
+
+layout(binding = 0) uniform samplerBuffer xt;
+layout(binding = 1) uniform samplerBuffer wt;
+layout(binding = 2) readonly buffer Bias { sfloat bias[]; };
+layout(binding = 3) readonly buffer Res { sfloat res[]; };
+layout(binding = 4) writeonly buffer Y { sfloat y[]; };
+layout(push_constant) uniform P {
+  uint C, H, W;
+  uint OC, OH, OW;
+  int pad_t, pad_l;
+  uint icpg, ocpg;
+  uint oc_blocks, ocb;
+  CsEpilogue e;
+} p;
+
+void main()
+{
+  uint lane = gl_LocalInvocationID.x;
+  uint ox0 = gl_WorkGroupID.x * PX;
+  uint oy = gl_WorkGroupID.y;
+  uint oc_groups = (p.OC + 7) / 8;
+  uint n = gl_WorkGroupID.z / oc_groups;
+  // Lanes past the last channel compute a copy of it and store nothing.
+  uint oc_real = (gl_WorkGroupID.z % oc_groups) * 8 + lane;
+  uint oc = min(oc_real, p.OC - 1);
+  int plane = int(p.H * p.W);
+  int ix0 = int(ox0 * SW) - p.pad_l;
+
+  float acc[PX];
+  for (uint i = 0; i < PX; i++)
+    acc[i] = 0.0;
+
+  // Which of this lane's columns lie inside the image, and where.
+  float col_ok[NV];
+  int col[NV];
+  for (uint v = 0; v < NV; v++)
+    {
+      int ix = ix0 + int(v * 8 + lane);
+      col_ok[v] = ix >= 0 && ix < int(p.W) ? 1.0 : 0.0;
+      col[v] = clamp(ix, 0, int(p.W) - 1);
+    }
+
+  int xn = int(n * p.C) * plane;
+  int wo = int(oc * p.C * KH * KW);
+  for (uint ky = 0; ky < KH; ky++)
+    {
+      int iy = int(oy * SH + ky * DH) - p.pad_t;
+      float row_ok = iy >= 0 && iy < int(p.H) ? 1.0 : 0.0;
+      int row = xn + clamp(iy, 0, int(p.H) - 1) * int(p.W);
+      for (uint ic = 0; ic < p.C; ic++)
+        {
+          float xv[NV];
+          for (uint v = 0; v < NV; v++)
+            xv[v] = texelFetch(xt, row + int(ic) * plane + col[v]).r * (col_ok[v] * row_ok);
+          int wi = wo + int((ic * KH + ky) * KW);
+          for (uint kx = 0; kx < KW; kx++)
+            {
+              float wv = texelFetch(wt, wi + int(kx)).r;
+              for (uint i = 0; i < PX; i++)
+                {
+                  uint k = i * SW + kx * DW;
+                  acc[i] += wv * subgroupShuffle(xv[k / 8], k % 8);
+                }
+            }
+        }
+    }
+
+  float b = HAS_BIAS ? float(bias[oc]) : 0.0;
+  for (uint i = 0; i < PX; i++)
+    {
+      uint ox = ox0 + i;
+      if (ox >= p.OW || oc_real >= p.OC)
+        break;
+      uint o = ((n * p.OC + oc) * p.OH + oy) * p.OW + ox;
+      float v = acc[i] + b;
+      if (HAS_RES)
+        v += float(res[o]);
+      y[o] = sfloat(cs_epilogue(v, ACT, p.e));
+    }
+}

@@ -1,0 +1,417 @@
+/* test-engine.c: the engine's own kernels against float64 loops written
+ * here, on shapes that exercise every path (the SIMD shuffle kernels, the
+ * general ones, ragged channel counts, strides, dilations, odd sizes), plus
+ * fusion, memory planning, fp16 and bad input. */
+#include "cs-config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "cs-engine.h"
+
+static CsDevice *device;
+
+typedef struct {
+  int c, oc, h, w, k, stride, dil, pad_b, pad_e, group;
+  gboolean transpose, bias, relu;
+} ConvCase;
+
+/* Plain float64 convolution, NCHW, batch 1, symmetric kernel, pads given
+ * separately at the beginning and the end. */
+static void
+ref_conv (const ConvCase *cc, const float *x, const float *w, const float *b,
+          double *y, int oh, int ow)
+{
+  int icpg = cc->c / cc->group, ocpg = cc->oc / cc->group;
+  for (int o = 0; o < cc->oc; o++)
+    for (int yy = 0; yy < oh; yy++)
+      for (int xx = 0; xx < ow; xx++)
+        {
+          double s = b ? b[o] : 0.0;
+          int g = o / ocpg;
+          for (int i = 0; i < icpg; i++)
+            for (int ky = 0; ky < cc->k; ky++)
+              for (int kx = 0; kx < cc->k; kx++)
+                {
+                  int iy = yy * cc->stride + ky * cc->dil - cc->pad_b;
+                  int ix = xx * cc->stride + kx * cc->dil - cc->pad_b;
+                  if (iy < 0 || iy >= cc->h || ix < 0 || ix >= cc->w)
+                    continue;
+                  s += (double) x[((g * icpg + i) * cc->h + iy) * cc->w + ix] *
+                       w[((o * icpg + i) * cc->k + ky) * cc->k + kx];
+                }
+          y[(o * oh + yy) * ow + xx] = cc->relu ? MAX (s, 0.0) : s;
+        }
+}
+
+/* Transposed convolution as a scatter, the way it is defined. */
+static void
+ref_deconv (const ConvCase *cc, const float *x, const float *w, const float *b,
+            double *y, int oh, int ow)
+{
+  int ocpg = cc->oc / cc->group, icpg = cc->c / cc->group;
+  for (int i = 0; i < cc->oc * oh * ow; i++)
+    y[i] = 0.0;
+  for (int ci = 0; ci < cc->c; ci++)
+    for (int iy = 0; iy < cc->h; iy++)
+      for (int ix = 0; ix < cc->w; ix++)
+        for (int o = 0; o < ocpg; o++)
+          for (int ky = 0; ky < cc->k; ky++)
+            for (int kx = 0; kx < cc->k; kx++)
+              {
+                int g = ci / icpg;
+                int yy = iy * cc->stride + ky * cc->dil - cc->pad_b;
+                int xx = ix * cc->stride + kx * cc->dil - cc->pad_b;
+                if (yy < 0 || yy >= oh || xx < 0 || xx >= ow)
+                  continue;
+                y[((g * ocpg + o) * oh + yy) * ow + xx] +=
+                  (double) x[(ci * cc->h + iy) * cc->w + ix] * w[((ci * ocpg + o) * cc->k + ky) * cc->k + kx];
+              }
+  for (int o = 0; o < cc->oc; o++)
+    for (int i = 0; i < oh * ow; i++)
+      {
+        double v = y[o * oh * ow + i] + (b ? b[o] : 0.0);
+        y[o * oh * ow + i] = cc->relu ? MAX (v, 0.0) : v;
+      }
+}
+
+static float
+rnd (guint32 *state)
+{
+  *state = *state * 1664525u + 1013904223u;
+  return ((*state >> 8) / 16777216.0f) * 2.0f - 1.0f;
+}
+
+static double
+rel_error (const float *got, const double *want, gsize n)
+{
+  double num = 0, den = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      num += (got[i] - want[i]) * (got[i] - want[i]);
+      den += want[i] * want[i];
+    }
+  return sqrt (num / MAX (den, 1e-30));
+}
+
+static void
+run_conv_case (const ConvCase *cc, CsPrecision precision, double tolerance)
+{
+  g_autoptr(CsOnnxWriter) wr = cs_onnx_writer_new ("conv", 13);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(CsNetwork) net = NULL;
+  g_autoptr(GError) error = NULL;
+  int wc = cc->transpose ? cc->c : cc->oc;
+  int wk = cc->transpose ? cc->oc / cc->group : cc->c / cc->group;
+  int ek = (cc->k - 1) * cc->dil + 1;
+  int oh = cc->transpose ? (cc->h - 1) * cc->stride + ek - cc->pad_b - cc->pad_e
+                         : (cc->h + cc->pad_b + cc->pad_e - ek) / cc->stride + 1;
+  int ow = cc->transpose ? (cc->w - 1) * cc->stride + ek - cc->pad_b - cc->pad_e
+                         : (cc->w + cc->pad_b + cc->pad_e - ek) / cc->stride + 1;
+  gsize nx = (gsize) cc->c * cc->h * cc->w, nw = (gsize) wc * wk * cc->k * cc->k, ny = (gsize) cc->oc * oh * ow;
+  g_autofree float *x = g_new (float, nx);
+  g_autofree float *w = g_new (float, nw);
+  g_autofree float *b = g_new (float, cc->oc);
+  g_autofree float *y = g_new (float, ny);
+  g_autofree double *ref = g_new (double, ny);
+  guint32 seed = 12345 + cc->c * 7 + cc->oc * 13 + cc->k * 31 + cc->stride;
+  int64_t wdims[4] = { wc, wk, cc->k, cc->k }, bdims[1] = { cc->oc };
+  int64_t in_dims[4] = { 1, cc->c, cc->h, cc->w };
+  const char *conv_in[] = { "x", "w", cc->bias ? "b" : NULL, NULL };
+  const char *conv_out[] = { cc->relu ? "t" : "y", NULL };
+  int64_t k2[2] = { cc->k, cc->k }, s2[2] = { cc->stride, cc->stride }, d2[2] = { cc->dil, cc->dil };
+  int64_t pads[4] = { cc->pad_b, cc->pad_b, cc->pad_e, cc->pad_e };
+  double err;
+
+  for (gsize i = 0; i < nx; i++)
+    x[i] = rnd (&seed) * 2.0f;
+  for (gsize i = 0; i < nw; i++)
+    w[i] = rnd (&seed) * 0.3f;
+  for (int i = 0; i < cc->oc; i++)
+    b[i] = rnd (&seed);
+
+  cs_onnx_writer_add_input (wr, "x", "1,C,H,W");
+  cs_onnx_writer_add_output (wr, "y", NULL);
+  cs_onnx_writer_add_float_initializer (wr, "w", wdims, 4, w, nw);
+  if (cc->bias)
+    cs_onnx_writer_add_float_initializer (wr, "b", bdims, 1, b, cc->oc);
+  cs_onnx_writer_add_node (wr, cc->transpose ? "ConvTranspose" : "Conv", "conv", conv_in, conv_out);
+  cs_onnx_writer_node_set_ints (wr, "kernel_shape", k2, 2);
+  cs_onnx_writer_node_set_ints (wr, "strides", s2, 2);
+  cs_onnx_writer_node_set_ints (wr, "dilations", d2, 2);
+  cs_onnx_writer_node_set_ints (wr, "pads", pads, 4);
+  cs_onnx_writer_node_set_int (wr, "group", cc->group);
+  if (cc->relu)
+    {
+      const char *ri[] = { "t", NULL }, *ro[] = { "y", NULL };
+      cs_onnx_writer_add_node (wr, "Relu", "relu", ri, ro);
+    }
+  bytes = cs_onnx_writer_serialize (wr);
+  net = cs_network_new_from_bytes (device, bytes, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (cs_network_set_input_shape (net, "x", 4, in_dims, &error));
+  g_assert_true (cs_network_prepare (net, precision, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cs_network_get_output_numel (net, 0), ==, ny);
+  if (cc->relu)
+    g_assert_cmpuint (cs_network_get_n_live_nodes (net), ==, 1); /* the ReLU is fused */
+  g_assert_true (cs_network_set_input (net, "x", x, nx, &error));
+  g_assert_true (cs_network_run (net, NULL, &error));
+  g_assert_true (cs_network_get_output (net, 0, y, ny, &error));
+  if (cc->transpose)
+    ref_deconv (cc, x, w, cc->bias ? b : NULL, ref, oh, ow);
+  else
+    ref_conv (cc, x, w, cc->bias ? b : NULL, ref, oh, ow);
+  err = rel_error (y, ref, ny);
+  g_test_message ("%s c%d oc%d %dx%d k%d s%d d%d pads %d/%d g%d %s: relative error %.2e",
+                  cc->transpose ? "ConvTranspose" : "Conv", cc->c, cc->oc, cc->h, cc->w, cc->k,
+                  cc->stride, cc->dil, cc->pad_b, cc->pad_e, cc->group,
+                  precision == CS_PRECISION_FP16 ? "fp16" : "fp32", err);
+  g_assert_cmpfloat (err, <, tolerance);
+}
+
+static const ConvCase conv_cases[] = {
+  /* c, oc, h, w, k, stride, dil, pad_b, pad_e, group, transpose, bias, relu */
+  { 3, 32, 37, 29, 9, 1, 1, 4, 4, 1, FALSE, TRUE, TRUE },     /* the style networks' first layer */
+  { 32, 64, 20, 27, 3, 2, 1, 0, 1, 1, FALSE, FALSE, FALSE },  /* TF SAME, stride 2 */
+  { 16, 16, 13, 31, 3, 1, 1, 1, 1, 1, FALSE, TRUE, TRUE },
+  { 32, 3, 23, 17, 9, 1, 1, 4, 4, 1, FALSE, TRUE, FALSE },    /* ragged output channels */
+  { 8, 12, 9, 11, 3, 1, 2, 2, 2, 1, FALSE, TRUE, FALSE },     /* dilation */
+  { 8, 8, 10, 10, 1, 1, 1, 0, 0, 1, FALSE, FALSE, FALSE },    /* 1x1 */
+  { 8, 8, 12, 12, 3, 1, 1, 1, 1, 4, FALSE, TRUE, FALSE },     /* groups: general kernel */
+  { 5, 7, 9, 8, 5, 3, 1, 2, 1, 1, FALSE, TRUE, TRUE },
+  { 64, 32, 11, 14, 3, 2, 1, 0, 1, 1, TRUE, FALSE, TRUE },    /* the style networks' upsampling */
+  { 16, 8, 7, 9, 4, 2, 1, 1, 1, 1, TRUE, TRUE, FALSE },
+  { 6, 3, 5, 6, 3, 3, 2, 1, 0, 1, TRUE, TRUE, FALSE },
+  { 8, 8, 6, 6, 3, 2, 1, 1, 1, 2, TRUE, TRUE, FALSE },         /* groups: general kernel */
+};
+
+static void
+test_conv_fp32 (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (conv_cases); i++)
+    run_conv_case (&conv_cases[i], CS_PRECISION_FP32, 1e-5);
+  g_assert_cmpuint (cs_device_get_validation_errors (device), ==, 0);
+}
+
+static void
+test_conv_fp16 (void)
+{
+  if (!cs_device_supports_fp16 (device))
+    {
+      g_test_skip ("the device has no fp16");
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (conv_cases); i++)
+    run_conv_case (&conv_cases[i], CS_PRECISION_FP16, 5e-3);
+  g_assert_cmpuint (cs_device_get_validation_errors (device), ==, 0);
+}
+
+/* A residual block: conv, instance norm, relu, conv, instance norm, + x.
+ * Checks fusion (norm + relu, norm + add) and the memory plan's reuse. */
+static void
+test_residual_block (void)
+{
+  const int C = 8, H = 10, W = 13;
+  g_autoptr(CsOnnxWriter) wr = cs_onnx_writer_new ("res", 13);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(CsNetwork) net = NULL;
+  g_autoptr(GError) error = NULL;
+  float w1[8 * 8 * 9], w2[8 * 8 * 9], g1[8], b1[8], g2[8], b2[8];
+  float x[8 * 10 * 13], y[8 * 10 * 13];
+  double t[8 * 10 * 13], u[8 * 10 * 13], ref[8 * 10 * 13];
+  guint32 seed = 99;
+  int64_t wd[4] = { C, C, 3, 3 }, cd[1] = { C }, in_dims[4] = { 1, C, H, W };
+  int64_t k2[2] = { 3, 3 }, pads[4] = { 1, 1, 1, 1 };
+  ConvCase cc = { C, C, H, W, 3, 1, 1, 1, 1, 1, FALSE, FALSE, FALSE };
+
+  for (guint i = 0; i < G_N_ELEMENTS (w1); i++)
+    {
+      w1[i] = rnd (&seed) * 0.3f;
+      w2[i] = rnd (&seed) * 0.3f;
+    }
+  for (int i = 0; i < C; i++)
+    {
+      g1[i] = 1.0f + rnd (&seed) * 0.5f;
+      b1[i] = rnd (&seed);
+      g2[i] = 1.0f + rnd (&seed) * 0.5f;
+      b2[i] = rnd (&seed);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (x); i++)
+    x[i] = rnd (&seed) * 3.0f;
+
+  cs_onnx_writer_add_input (wr, "x", "1,8,10,13");
+  cs_onnx_writer_add_output (wr, "y", NULL);
+  cs_onnx_writer_add_float_initializer (wr, "w1", wd, 4, w1, G_N_ELEMENTS (w1));
+  cs_onnx_writer_add_float_initializer (wr, "w2", wd, 4, w2, G_N_ELEMENTS (w2));
+  cs_onnx_writer_add_float_initializer (wr, "g1", cd, 1, g1, C);
+  cs_onnx_writer_add_float_initializer (wr, "b1", cd, 1, b1, C);
+  cs_onnx_writer_add_float_initializer (wr, "g2", cd, 1, g2, C);
+  cs_onnx_writer_add_float_initializer (wr, "b2", cd, 1, b2, C);
+  {
+    const char *i1[] = { "x", "w1", NULL }, *o1[] = { "c1", NULL };
+    const char *i2[] = { "c1", "g1", "b1", NULL }, *o2[] = { "n1", NULL };
+    const char *i3[] = { "n1", NULL }, *o3[] = { "r1", NULL };
+    const char *i4[] = { "r1", "w2", NULL }, *o4[] = { "c2", NULL };
+    const char *i5[] = { "c2", "g2", "b2", NULL }, *o5[] = { "n2", NULL };
+    const char *i6[] = { "n2", "x", NULL }, *o6[] = { "y", NULL };
+    cs_onnx_writer_add_node (wr, "Conv", "c1", i1, o1);
+    cs_onnx_writer_node_set_ints (wr, "kernel_shape", k2, 2);
+    cs_onnx_writer_node_set_ints (wr, "pads", pads, 4);
+    cs_onnx_writer_add_node (wr, "InstanceNormalization", "n1", i2, o2);
+    cs_onnx_writer_node_set_float (wr, "epsilon", 1e-3f);
+    cs_onnx_writer_add_node (wr, "Relu", "r1", i3, o3);
+    cs_onnx_writer_add_node (wr, "Conv", "c2", i4, o4);
+    cs_onnx_writer_node_set_ints (wr, "kernel_shape", k2, 2);
+    cs_onnx_writer_node_set_ints (wr, "pads", pads, 4);
+    cs_onnx_writer_add_node (wr, "InstanceNormalization", "n2", i5, o5);
+    cs_onnx_writer_node_set_float (wr, "epsilon", 1e-3f);
+    cs_onnx_writer_add_node (wr, "Add", "add", i6, o6);
+  }
+  bytes = cs_onnx_writer_serialize (wr);
+  net = cs_network_new_from_bytes (device, bytes, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (cs_network_set_input_shape (net, "x", 4, in_dims, &error));
+  g_assert_true (cs_network_prepare (net, CS_PRECISION_FP32, &error));
+  /* Relu and Add ride on the normalizations. */
+  g_assert_cmpuint (cs_network_get_n_live_nodes (net), ==, 4);
+  g_assert_true (cs_network_set_input (net, "x", x, G_N_ELEMENTS (x), &error));
+  g_assert_true (cs_network_run (net, NULL, &error));
+  g_assert_true (cs_network_get_output (net, 0, y, G_N_ELEMENTS (y), &error));
+
+  {
+    double *bufs[2] = { t, u };
+    const float *gs[2] = { g1, g2 }, *bs[2] = { b1, b2 }, *ws[2] = { w1, w2 };
+    g_autofree float *in = g_memdup2 (x, sizeof x);
+    for (int layer = 0; layer < 2; layer++)
+      {
+        double *o = bufs[layer];
+        ref_conv (&cc, in, ws[layer], NULL, o, H, W);
+        for (int c = 0; c < C; c++)
+          {
+            double m = 0, v = 0;
+            for (int i = 0; i < H * W; i++)
+              m += o[c * H * W + i];
+            m /= H * W;
+            for (int i = 0; i < H * W; i++)
+              v += (o[c * H * W + i] - m) * (o[c * H * W + i] - m);
+            v /= H * W;
+            for (int i = 0; i < H * W; i++)
+              {
+                double z = gs[layer][c] * (o[c * H * W + i] - m) / sqrt (v + 1e-3) + bs[layer][c];
+                o[c * H * W + i] = layer == 0 ? MAX (z, 0.0) : z + x[c * H * W + i];
+              }
+          }
+        for (int i = 0; i < C * H * W; i++)
+          in[i] = (float) o[i];
+      }
+    memcpy (ref, u, sizeof ref);
+  }
+  g_assert_cmpfloat (rel_error (y, ref, G_N_ELEMENTS (y)), <, 1e-5);
+  g_assert_cmpuint (cs_device_get_validation_errors (device), ==, 0);
+}
+
+static void
+test_bad_input (void)
+{
+  g_autoptr(CsOnnxWriter) wr = cs_onnx_writer_new ("big", 13);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(CsNetwork) net = NULL;
+  g_autoptr(GError) error = NULL;
+  int64_t huge[4] = { 1, 3, 1000000, 1000000 }, ok[4] = { 1, 3, 8, 8 };
+  const char *in[] = { "x", NULL }, *out[] = { "y", NULL };
+  float small[4] = { 0 };
+
+  cs_onnx_writer_add_input (wr, "x", "1,3,H,W");
+  cs_onnx_writer_add_output (wr, "y", NULL);
+  cs_onnx_writer_add_node (wr, "Relu", "relu", in, out);
+  bytes = cs_onnx_writer_serialize (wr);
+  net = cs_network_new_from_bytes (device, bytes, NULL, &error);
+  g_assert_no_error (error);
+
+  /* An absurd size is refused before anything is allocated. */
+  g_assert_true (cs_network_set_input_shape (net, "x", 4, huge, &error));
+  g_assert_false (cs_network_prepare (net, CS_PRECISION_FP32, &error));
+  g_assert_error (error, CS_ENGINE_ERROR, CS_ENGINE_ERROR_SHAPE);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+
+  /* A free dimension must be given. */
+  {
+    g_autoptr(CsNetwork) free_net = cs_network_new_from_bytes (device, bytes, NULL, &error);
+    g_assert_false (cs_network_prepare (free_net, CS_PRECISION_FP32, &error));
+    g_assert_error (error, CS_ENGINE_ERROR, CS_ENGINE_ERROR_SHAPE);
+    g_assert_nonnull (strstr (error->message, "'x'"));
+    g_clear_error (&error);
+  }
+
+  /* Wrong names, ranks and counts. */
+  g_assert_false (cs_network_set_input_shape (net, "nope", 4, ok, &error));
+  g_assert_error (error, CS_ENGINE_ERROR, CS_ENGINE_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (cs_network_set_input_shape (net, "x", 3, ok, &error));
+  g_assert_error (error, CS_ENGINE_ERROR, CS_ENGINE_ERROR_SHAPE);
+  g_clear_error (&error);
+  g_assert_true (cs_network_set_input_shape (net, "x", 4, ok, &error));
+  g_assert_true (cs_network_prepare (net, CS_PRECISION_FP32, &error));
+  g_assert_false (cs_network_set_input (net, "x", small, G_N_ELEMENTS (small), &error));
+  g_assert_error (error, CS_ENGINE_ERROR, CS_ENGINE_ERROR_SHAPE);
+  g_clear_error (&error);
+
+  /* Unsupported operators are named at load time. */
+  {
+    g_autoptr(CsOnnxWriter) w2 = cs_onnx_writer_new ("lstm", 13);
+    g_autoptr(GBytes) b2 = NULL;
+    g_autoptr(CsNetwork) n2 = NULL;
+    cs_onnx_writer_add_input (w2, "x", "1,3,8,8");
+    cs_onnx_writer_add_output (w2, "y", NULL);
+    cs_onnx_writer_add_node (w2, "LSTM", "rnn", in, out);
+    b2 = cs_onnx_writer_serialize (w2);
+    n2 = cs_network_new_from_bytes (device, b2, NULL, &error);
+    g_assert_null (n2);
+    g_assert_error (error, CS_ENGINE_ERROR, CS_ENGINE_ERROR_UNSUPPORTED);
+    g_assert_nonnull (strstr (error->message, "LSTM"));
+  }
+}
+
+static void
+test_devices (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = cs_device_list (&error);
+  g_autoptr(CsDevice) by_name = NULL;
+  g_autoptr(CsDevice) none = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, >, 0);
+  by_name = cs_device_new (((CsDeviceInfo *) list->pdata[0])->name, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cs_device_get_name (by_name), ==, ((CsDeviceInfo *) list->pdata[0])->name);
+  none = cs_device_new ("no such device", &error);
+  g_assert_null (none);
+  g_assert_error (error, CS_ENGINE_ERROR, CS_ENGINE_ERROR_NO_DEVICE);
+  g_assert_nonnull (strstr (error->message, "no such device"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  device = cs_device_new (NULL, &error);
+  if (device == NULL)
+    {
+      g_printerr ("No Vulkan device: %s\n", error->message);
+      return 1;
+    }
+  g_test_add_func ("/engine/kernels/conv-fp32", test_conv_fp32);
+  g_test_add_func ("/engine/kernels/conv-fp16", test_conv_fp16);
+  g_test_add_func ("/engine/fusion/residual-block", test_residual_block);
+  g_test_add_func ("/engine/bad-input", test_bad_input);
+  g_test_add_func ("/engine/devices", test_devices);
+  ret = g_test_run ();
+  g_clear_object (&device);
+  return ret;
+}
