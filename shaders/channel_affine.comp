@@ -11,9 +11,9 @@ layout(constant_id = 0) const uint ACT = 0;
 layout(constant_id = 1) const bool HAS_RES = false;
 layout(constant_id = 2) const bool PER_CHANNEL = false;
 
-layout(binding = 0) readonly buffer X { sfloat x[]; };
+layout(binding = 0) uniform samplerBuffer x;
 layout(binding = 1) readonly buffer Coef { float coef[]; };
-layout(binding = 2) readonly buffer Res { sfloat res[]; };
+layout(binding = 2) uniform samplerBuffer res;
 layout(binding = 3) writeonly buffer Y { sfloat y[]; };
 layout(push_constant) uniform P { uint n; uint plane_size; uint C; CsEpilogue e; } p;
 
@@ -25,8 +25,8 @@ void main()
   uint plane = i / p.plane_size;
   if (PER_CHANNEL)
     plane = plane % p.C;
-  float v = float(x[i]) * coef[plane * 2] + coef[plane * 2 + 1];
+  float v = texelFetch(x, int(i)).r * coef[plane * 2] + coef[plane * 2 + 1];
   if (HAS_RES)
-    v += float(res[i]);
+    v += texelFetch(res, int(i)).r;
   y[i] = sfloat(cs_epilogue(v, ACT, p.e));
 }

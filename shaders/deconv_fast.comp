@@ -26,7 +26,7 @@ layout(constant_id = 10) const int PHASE_X = 0;
 layout(constant_id = 11) const int PAD_T = 0;
 layout(constant_id = 12) const int PAD_L = 0;
 
-#define PX 12
+#define PX 16
 #define NV ((PX + ((KW - 1) * DW) / SW + 1 + 7) / 8)
 
 layout(binding = 0) uniform samplerBuffer xt;

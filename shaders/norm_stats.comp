@@ -9,7 +9,9 @@
 
 layout(local_size_x = 256) in;
 
-layout(binding = 0) readonly buffer X { sfloat x[]; };
+// Read as a texel buffer: SIMD CPU drivers fetch texels without the
+// per-lane loop they use for storage buffers.
+layout(binding = 0) uniform samplerBuffer x;
 layout(binding = 1) readonly buffer Gamma { sfloat gamma[]; };
 layout(binding = 2) readonly buffer Beta { sfloat beta[]; };
 layout(binding = 3) writeonly buffer Coef { float coef[]; };  // [plane][2]
@@ -41,13 +43,13 @@ void main()
 
   float s = 0.0;
   for (uint i = t; i < p.plane_size; i += 256)
-    s += float(x[base + i]);
+    s += texelFetch(x, int(base + i)).r;
   float mean = reduce_sum(s) / float(p.plane_size);
 
   float q = 0.0;
   for (uint i = t; i < p.plane_size; i += 256)
     {
-      float d = float(x[base + i]) - mean;
+      float d = texelFetch(x, int(base + i)).r - mean;
       q += d * d;
     }
   float var = reduce_sum(q) / float(p.plane_size);

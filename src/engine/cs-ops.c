@@ -127,6 +127,13 @@ dispatch (Ctx *c, const char *shader, const guint32 *spec, guint n_spec,
                          push, push_size, groups);
 }
 
+/* Whether a tensor fits one texel-buffer view on this device. */
+static gboolean
+texel_ok (Ctx *c, const CsTensor *t)
+{
+  return cs_tensor_numel (t) <= cs_device_get_limits (cs_network_get_device (c->net))->maxTexelBufferElements;
+}
+
 static gboolean
 refuse (Ctx *c, const char *what)
 {
@@ -512,8 +519,8 @@ typedef struct {
 } ConvPush;
 
 #define CONV_OCB 4
-#define CONV_FAST_PX 12
-#define CONV_FAST_MAX_VECTORS 4
+#define CONV_FAST_PX 16
+#define CONV_FAST_MAX_VECTORS 5
 
 static gboolean
 record_conv (Ctx *c)
@@ -563,7 +570,7 @@ record_conv (Ctx *c)
   if (!transpose && group == 1 &&
       cs_device_get_shuffle_subgroup_size (cs_network_get_device (c->net)) == 8 &&
       (CONV_FAST_PX - 1) * sp.s[1] + (sp.k[1] - 1) * sp.d[1] + 1 <= 8 * CONV_FAST_MAX_VECTORS &&
-      cs_tensor_numel (x) < (G_GUINT64_CONSTANT (1) << 27) && cs_tensor_numel (w) < (G_GUINT64_CONSTANT (1) << 27))
+      texel_ok (c, x) && texel_ok (c, w))
     {
       groups[0] = (p.OW + CONV_FAST_PX - 1) / CONV_FAST_PX;
       groups[1] = p.OH;
@@ -572,7 +579,7 @@ record_conv (Ctx *c)
     }
   if (transpose && group == 1 && sp.s[0] * sp.s[1] <= 16 &&
       cs_device_get_shuffle_subgroup_size (cs_network_get_device (c->net)) == 8 &&
-      cs_tensor_numel (x) < (G_GUINT64_CONSTANT (1) << 27) && cs_tensor_numel (w) < (G_GUINT64_CONSTANT (1) << 27))
+      texel_ok (c, x) && texel_ok (c, w))
     {
       /* One dispatch per output phase; see deconv_fast.comp. */
       guint32 dspec[13];
@@ -620,6 +627,8 @@ record_norm (Ctx *c)
   CsBinding coef = cs_network_alloc_aux (c->net, n_coef * 2 * sizeof (float));
   guint32 groups[3];
 
+  if (!texel_ok (c, x))
+    return refuse (c, "the tensor is larger than this device's texel buffers allow; use a smaller size");
   if (instance)
     {
       struct { guint32 plane_size, C; float eps; } p = { (guint32) plane, (guint32) C, eps };
@@ -629,7 +638,7 @@ record_norm (Ctx *c)
       groups[2] = 1;
       if (n_coef % 65535 != 0 && n_coef > 65535)
         return refuse (c, "more than 65535 planes");
-      if (!dispatch (c, "norm_stats", NULL, 0, t, 4, &coef, 1, &p, sizeof p, groups))
+      if (!dispatch_texel (c, "norm_stats", NULL, 0, t, 4, &coef, 1, 0x1, &p, sizeof p, groups))
         return FALSE;
     }
   else if (cs_node_attr_int (c->node, "training_mode", 0) != 0)
@@ -665,7 +674,7 @@ record_norm (Ctx *c)
     p.C = (guint32) C;
     p.e = epilogue (c->node);
     grid_1d (p.n, 256, groups);
-    return dispatch (c, "channel_affine", spec, 3, t, 4, &coef, 1, &p, sizeof p, groups);
+    return dispatch_texel (c, "channel_affine", spec, 3, t, 4, &coef, 1, 0x5, &p, sizeof p, groups);
   }
 }
 
