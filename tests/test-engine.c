@@ -311,6 +311,70 @@ test_residual_block (void)
   g_assert_cmpuint (cs_device_get_validation_errors (device), ==, 0);
 }
 
+/* Conv, BatchNormalization, Relu become one convolution. */
+static void
+test_conv_batch_norm (void)
+{
+  const int C = 4, OC = 8, H = 9, W = 7;
+  g_autoptr(CsOnnxWriter) wr = cs_onnx_writer_new ("cbr", 13);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(CsNetwork) net = NULL;
+  g_autoptr(GError) error = NULL;
+  float w[8 * 4 * 9], b[8], gamma[8], beta[8], mean[8], var[8], x[4 * 9 * 7], y[8 * 9 * 7];
+  double ref[8 * 9 * 7];
+  guint32 seed = 7;
+  int64_t wd[4] = { OC, C, 3, 3 }, cd[1] = { OC }, in_dims[4] = { 1, C, H, W };
+  int64_t k2[2] = { 3, 3 }, pads[4] = { 1, 1, 1, 1 };
+  ConvCase cc = { C, OC, H, W, 3, 1, 1, 1, 1, 1, FALSE, TRUE, FALSE };
+  const char *i1[] = { "x", "w", "b", NULL }, *o1[] = { "c", NULL };
+  const char *i2[] = { "c", "gamma", "beta", "mean", "var", NULL }, *o2[] = { "n", NULL };
+  const char *i3[] = { "n", NULL }, *o3[] = { "y", NULL };
+
+  for (guint i = 0; i < G_N_ELEMENTS (w); i++)
+    w[i] = rnd (&seed) * 0.5f;
+  for (int i = 0; i < OC; i++)
+    {
+      b[i] = rnd (&seed);
+      gamma[i] = 1.0f + 0.5f * rnd (&seed);
+      beta[i] = rnd (&seed);
+      mean[i] = rnd (&seed);
+      var[i] = 1.0f + 0.5f * rnd (&seed);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (x); i++)
+    x[i] = rnd (&seed) * 2.0f;
+  cs_onnx_writer_add_input (wr, "x", "1,4,9,7");
+  cs_onnx_writer_add_output (wr, "y", NULL);
+  cs_onnx_writer_add_float_initializer (wr, "w", wd, 4, w, G_N_ELEMENTS (w));
+  cs_onnx_writer_add_float_initializer (wr, "b", cd, 1, b, OC);
+  cs_onnx_writer_add_float_initializer (wr, "gamma", cd, 1, gamma, OC);
+  cs_onnx_writer_add_float_initializer (wr, "beta", cd, 1, beta, OC);
+  cs_onnx_writer_add_float_initializer (wr, "mean", cd, 1, mean, OC);
+  cs_onnx_writer_add_float_initializer (wr, "var", cd, 1, var, OC);
+  cs_onnx_writer_add_node (wr, "Conv", "conv", i1, o1);
+  cs_onnx_writer_node_set_ints (wr, "kernel_shape", k2, 2);
+  cs_onnx_writer_node_set_ints (wr, "pads", pads, 4);
+  cs_onnx_writer_add_node (wr, "BatchNormalization", "bn", i2, o2);
+  cs_onnx_writer_node_set_float (wr, "epsilon", 1e-3f);
+  cs_onnx_writer_add_node (wr, "Relu", "relu", i3, o3);
+  bytes = cs_onnx_writer_serialize (wr);
+  net = cs_network_new_from_bytes (device, bytes, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (cs_network_set_input_shape (net, "x", 4, in_dims, &error));
+  g_assert_true (cs_network_prepare (net, CS_PRECISION_FP32, &error));
+  g_assert_cmpuint (cs_network_get_n_live_nodes (net), ==, 1);
+  g_assert_true (cs_network_set_input (net, "x", x, G_N_ELEMENTS (x), &error));
+  g_assert_true (cs_network_run (net, NULL, &error));
+  g_assert_true (cs_network_get_output (net, 0, y, G_N_ELEMENTS (y), &error));
+  ref_conv (&cc, x, w, b, ref, H, W);
+  for (int o = 0; o < OC; o++)
+    for (int i = 0; i < H * W; i++)
+      {
+        double v = (ref[o * H * W + i] - mean[o]) / sqrt (var[o] + 1e-3) * gamma[o] + beta[o];
+        ref[o * H * W + i] = MAX (v, 0.0);
+      }
+  g_assert_cmpfloat (rel_error (y, ref, G_N_ELEMENTS (y)), <, 1e-5);
+}
+
 static void
 test_bad_input (void)
 {
@@ -409,6 +473,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/kernels/conv-fp32", test_conv_fp32);
   g_test_add_func ("/engine/kernels/conv-fp16", test_conv_fp16);
   g_test_add_func ("/engine/fusion/residual-block", test_residual_block);
+  g_test_add_func ("/engine/fusion/conv-batch-norm", test_conv_batch_norm);
   g_test_add_func ("/engine/bad-input", test_bad_input);
   g_test_add_func ("/engine/devices", test_devices);
   ret = g_test_run ();

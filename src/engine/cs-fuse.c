@@ -8,6 +8,7 @@
 #include "cs-config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "cs-graph.h"
 
@@ -127,6 +128,8 @@ can_take_residual (const CsNode *n)
          n->op == CS_OP_INSTANCE_NORM || n->op == CS_OP_BATCH_NORM;
 }
 
+static gboolean fold_batch_norm (CsGraph *g, CsNode *conv, CsNode *bn);
+
 /* Tries to fold consumer `m` of `n`'s only output into `n`'s epilogue. */
 static gboolean
 try_fuse (CsGraph *g, CsNode *n, guint n_index, CsNode *m)
@@ -134,6 +137,8 @@ try_fuse (CsGraph *g, CsNode *n, guint n_index, CsNode *m)
   int out = n->outputs[0];
   float s;
 
+  if ((n->op == CS_OP_CONV || n->op == CS_OP_CONV_TRANSPOSE) && m->op == CS_OP_BATCH_NORM)
+    return epilogue_is_identity (n) && n->fused_add < 0 && fold_batch_norm (g, n, m);
   if (is_pure_epilogue (m))
     {
       if (epilogue_is_identity (n))
@@ -197,6 +202,69 @@ try_fuse (CsGraph *g, CsNode *n, guint n_index, CsNode *m)
 mul:
   n->post_mul *= s;
   n->post_add *= s;
+  return TRUE;
+}
+
+/* Folds an inference-mode BatchNormalization into the convolution before it
+ * when both have constant parameters: the scale goes into the weights and
+ * the shift into the bias, and the normalization costs nothing. */
+static gboolean
+fold_batch_norm (CsGraph *g, CsNode *conv, CsNode *bn)
+{
+  const CsTensor *w = const_input (g, conv, 1);
+  const CsTensor *b = conv->n_inputs > 2 ? const_input (g, conv, 2) : NULL;
+  const CsTensor *p[4];
+  gboolean transpose = conv->op == CS_OP_CONV_TRANSPOSE;
+  int64_t oc, per_oc, outer;
+  float eps = cs_node_attr_float (bn, "epsilon", 1e-5f);
+  int wid, bid;
+  CsTensor *nw, *nb;
+
+  if (bn->op != CS_OP_BATCH_NORM || bn->n_outputs != 1 || bn->n_inputs != 5 || w == NULL ||
+      cs_node_attr_int (bn, "training_mode", 0) != 0)
+    return FALSE;
+  if (conv->n_inputs > 2 && conv->inputs[2] >= 0 && b == NULL)
+    return FALSE;
+  if (transpose && cs_node_attr_int (conv, "group", 1) != 1)
+    return FALSE;
+  for (int i = 0; i < 4; i++)
+    if ((p[i] = const_input (g, bn, i + 1)) == NULL)
+      return FALSE;
+  oc = transpose ? w->dims[1] : w->dims[0];
+  per_oc = cs_tensor_numel (w) / (transpose ? w->dims[0] * w->dims[1] : w->dims[0]);
+  outer = transpose ? w->dims[0] : 1;
+  for (int i = 0; i < 4; i++)
+    if ((int64_t) cs_tensor_numel (p[i]) != oc)
+      return FALSE;
+
+  wid = cs_graph_add_tensor (g, NULL, CS_DTYPE_FLOAT);
+  bid = cs_graph_add_tensor (g, NULL, CS_DTYPE_FLOAT);
+  /* add_tensor may grow the array: look everything up again. */
+  w = cs_graph_tensor (g, conv->inputs[1]);
+  b = conv->n_inputs > 2 && conv->inputs[2] >= 0 ? cs_graph_tensor (g, conv->inputs[2]) : NULL;
+  for (int i = 0; i < 4; i++)
+    p[i] = cs_graph_tensor (g, bn->inputs[i + 1]);
+  nw = cs_graph_tensor (g, wid);
+  nb = cs_graph_tensor (g, bid);
+  nw->rank = w->rank;
+  memcpy (nw->dims, w->dims, sizeof nw->dims);
+  nw->data = g_memdup2 (w->data, cs_tensor_numel (w) * sizeof (float));
+  nb->rank = 1;
+  nb->dims[0] = oc;
+  nb->data = g_new (float, oc);
+  for (int64_t o = 0; o < oc; o++)
+    {
+      const float *gamma = p[0]->data, *beta = p[1]->data, *mean = p[2]->data, *var = p[3]->data;
+      double a = gamma[o] / sqrt ((double) var[o] + eps);
+      double bias = b ? ((float *) b->data)[o] : 0.0;
+      for (int64_t k = 0; k < outer; k++)
+        for (int64_t j = 0; j < per_oc; j++)
+          ((float *) nw->data)[(k * oc + o) * per_oc + j] *= (float) a;
+      ((float *) nb->data)[o] = (float) ((bias - mean[o]) * a + beta[o]);
+    }
+  conv->inputs[1] = wid;
+  conv->inputs[2] = bid;
+  conv->n_inputs = MAX (conv->n_inputs, 3);
   return TRUE;
 }
 
