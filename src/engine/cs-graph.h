@@ -129,6 +129,7 @@ typedef struct {
   void    *data;
   gboolean is_input;  /* a graph input bound at run time */
   gboolean is_output;
+  gboolean keep_alive; /* read after the network (by a stage): never reused */
   int      producer;  /* node id, -1 for inputs and initializers */
   /* Filled in by planning. */
   int      last_use;  /* last node id reading it */

@@ -24,6 +24,29 @@ typedef struct {
   void     *data;  /* NULL unless bound as a constant */
 } InputSpec;
 
+typedef struct {
+  CsStageWhen when;
+  char       *shader;
+  guint32     spec[16];
+  guint       n_spec;
+  CsBuffer   *buffers[CS_MAX_BINDINGS];
+  guint       n_buffers;
+  char       *tensors[CS_MAX_BINDINGS];
+  guint       n_tensors;
+  guint8      push[CS_MAX_PUSH];
+  guint       push_size;
+  guint32     groups[3];
+} Stage;
+
+static void
+stage_free (Stage *st)
+{
+  g_free (st->shader);
+  for (guint i = 0; i < st->n_tensors; i++)
+    g_free (st->tensors[i]);
+  g_free (st);
+}
+
 struct _CsNetwork
 {
   GObject parent_instance;
@@ -33,6 +56,7 @@ struct _CsNetwork
   char        *base_dir;
   CsGraph     *declared;  /* as loaded, for names and declared shapes */
   GPtrArray   *inputs;    /* InputSpec*, in the model's order */
+  GPtrArray   *stages;    /* Stage* */
 
   /* Everything below belongs to the prepared state. */
   CsGraph     *graph;
@@ -132,6 +156,7 @@ cs_network_finalize (GObject *object)
   g_clear_pointer (&self->model, g_bytes_unref);
   g_clear_pointer (&self->declared, cs_graph_free);
   g_clear_pointer (&self->inputs, g_ptr_array_unref);
+  g_clear_pointer (&self->stages, g_ptr_array_unref);
   g_free (self->base_dir);
   g_array_unref (self->dispatches);
   g_array_unref (self->timings);
@@ -155,6 +180,7 @@ cs_network_init (CsNetwork *self)
   self->timed_nodes = g_array_new (FALSE, FALSE, sizeof (int));
   self->views = g_array_new (FALSE, FALSE, sizeof (VkBufferView));
   self->inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) input_spec_free);
+  self->stages = g_ptr_array_new_with_free_func ((GDestroyNotify) stage_free);
 }
 
 CsNetwork *
@@ -329,6 +355,100 @@ cs_network_bind_constant (CsNetwork *self, const char *name, CsDType dtype, int 
   if (n > 0)
     memcpy (s->data, data, n * (dtype == CS_DTYPE_FLOAT ? sizeof (float) : sizeof (int64_t)));
   return TRUE;
+}
+
+gboolean
+cs_network_add_stage (CsNetwork *self, CsStageWhen when, const char *shader,
+                      const guint32 *spec, guint n_spec, CsBuffer *const *buffers, guint n_buffers,
+                      const char *const *tensors, const void *push, guint push_size,
+                      const guint32 *groups, GError **error)
+{
+  Stage *st;
+  guint n_tensors = tensors ? g_strv_length ((char **) tensors) : 0;
+
+  g_return_val_if_fail (CS_IS_NETWORK (self), FALSE);
+  if (n_spec > G_N_ELEMENTS (st->spec) || n_buffers + n_tensors > CS_MAX_BINDINGS || push_size > CS_MAX_PUSH)
+    {
+      g_set_error (error, CS_ENGINE_ERROR, CS_ENGINE_ERROR_INVALID_ARGUMENT,
+                   "A stage has too many bindings, constants or push bytes");
+      return FALSE;
+    }
+  for (guint i = 0; i < n_tensors; i++)
+    if (cs_graph_find_tensor (self->declared, tensors[i]) < 0)
+      {
+        g_set_error (error, CS_ENGINE_ERROR, CS_ENGINE_ERROR_INVALID_ARGUMENT,
+                     "The model has no tensor named '%s'", tensors[i]);
+        return FALSE;
+      }
+  st = g_new0 (Stage, 1);
+  st->when = when;
+  st->shader = g_strdup (shader);
+  st->n_spec = n_spec;
+  if (n_spec)
+    memcpy (st->spec, spec, n_spec * sizeof (guint32));
+  st->n_buffers = n_buffers;
+  for (guint i = 0; i < n_buffers; i++)
+    st->buffers[i] = buffers[i];
+  st->n_tensors = n_tensors;
+  for (guint i = 0; i < n_tensors; i++)
+    st->tensors[i] = g_strdup (tensors[i]);
+  st->push_size = push_size;
+  if (push_size)
+    memcpy (st->push, push, push_size);
+  memcpy (st->groups, groups, sizeof st->groups);
+  g_ptr_array_add (self->stages, st);
+  return TRUE;
+}
+
+void
+cs_network_clear_stages (CsNetwork *self)
+{
+  g_ptr_array_set_size (self->stages, 0);
+}
+
+/* Turns the stages into dispatches; node -1 marks them (no timing). */
+static gboolean
+record_stages (CsNetwork *self, CsStageWhen when, GError **error)
+{
+  for (guint i = 0; i < self->stages->len; i++)
+    {
+      Stage *st = self->stages->pdata[i];
+      CsDispatch d = { 0 };
+
+      if (st->when != when)
+        continue;
+      d.node = -1;
+      d.n_bindings = st->n_buffers + st->n_tensors;
+      d.pipeline = cs_device_get_pipeline (self->device, st->shader, self->precision, st->spec, st->n_spec,
+                                           d.n_bindings, 0, st->push_size, error);
+      if (d.pipeline == NULL)
+        return FALSE;
+      for (guint k = 0; k < st->n_buffers; k++)
+        d.bindings[k] = (CsBinding) { st->buffers[k]->buffer, 0, st->buffers[k]->size };
+      for (guint k = 0; k < st->n_tensors; k++)
+        d.bindings[st->n_buffers + k] = cs_network_bind_tensor (self, cs_graph_find_tensor (self->graph, st->tensors[k]));
+      d.push_size = st->push_size;
+      memcpy (d.push, st->push, st->push_size);
+      memcpy (d.groups, st->groups, sizeof d.groups);
+      g_array_append_val (self->dispatches, d);
+    }
+  return TRUE;
+}
+
+/* Whether a BEFORE stage writes input `name`: then nothing is uploaded for it. */
+static gboolean
+input_fed_by_stage (CsNetwork *self, const char *name)
+{
+  for (guint i = 0; i < self->stages->len; i++)
+    {
+      Stage *st = self->stages->pdata[i];
+      if (st->when != CS_STAGE_BEFORE)
+        continue;
+      for (guint k = 0; k < st->n_tensors; k++)
+        if (g_strcmp0 (st->tensors[k], name) == 0)
+          return TRUE;
+    }
+  return FALSE;
 }
 
 /* ---- preparing ------------------------------------------------------- */
@@ -621,7 +741,7 @@ record (CsNetwork *self, GError **error)
       for (guint i = 0; i < self->dispatches->len; i++)
         {
           CsDispatch *d = &g_array_index (self->dispatches, CsDispatch, i);
-          if (d->node != last_node)
+          if (d->node != last_node && d->node >= 0)
             {
               n_nodes++;
               last_node = d->node;
@@ -664,7 +784,7 @@ record (CsNetwork *self, GError **error)
         {
           CsTensor *t = cs_graph_tensor (g, g_array_index (g->inputs, int, i));
           VkBufferCopy region;
-          if (t->data != NULL || t->offset == G_MAXUINT64)
+          if (t->data != NULL || t->offset == G_MAXUINT64 || input_fed_by_stage (self, t->name))
             continue;
           region = (VkBufferCopy) { self->staging_offsets[i], t->offset, cs_tensor_numel (t) * self->elem_size };
           vkCmdCopyBuffer (self->cmd, self->staging->buffer, self->arena->buffer, 1, &region);
@@ -675,9 +795,9 @@ record (CsNetwork *self, GError **error)
   for (guint i = 0; i < self->dispatches->len; i++)
     {
       CsDispatch *d = &g_array_index (self->dispatches, CsDispatch, i);
-      gboolean first = d->node != last_node;
-      gboolean last = i + 1 == self->dispatches->len ||
-                      g_array_index (self->dispatches, CsDispatch, i + 1).node != d->node;
+      gboolean first = d->node != last_node && d->node >= 0;
+      gboolean last = d->node >= 0 && (i + 1 == self->dispatches->len ||
+                      g_array_index (self->dispatches, CsDispatch, i + 1).node != d->node);
 
       if (first && timestamps)
         {
@@ -713,6 +833,16 @@ record (CsNetwork *self, GError **error)
           vkCmdCopyBuffer (self->cmd, self->arena->buffer, self->staging->buffer, 1, &region);
         }
     }
+  {
+    /* What the shaders and copies wrote is read by the host after the fence. */
+    VkMemoryBarrier mb = {
+      .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+      .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+      .dstAccessMask = VK_ACCESS_HOST_READ_BIT,
+    };
+    vkCmdPipelineBarrier (self->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                          VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, NULL, 0, NULL);
+  }
   r = vkEndCommandBuffer (self->cmd);
   if (r != VK_SUCCESS)
     {
@@ -755,6 +885,16 @@ cs_network_prepare (CsNetwork *self, CsPrecision precision, GError **error)
     goto fail;
   cs_graph_reset_epilogues (self->graph);
   cs_graph_fuse (self->graph);
+  for (guint i = 0; i < self->stages->len; i++)
+    {
+      Stage *st = self->stages->pdata[i];
+      for (guint k = 0; st->when == CS_STAGE_AFTER && k < st->n_tensors; k++)
+        {
+          CsTensor *t = cs_graph_tensor (self->graph, cs_graph_find_tensor (self->graph, st->tensors[k]));
+          if (t != NULL)
+            t->keep_alive = TRUE;
+        }
+    }
   arena_size = cs_graph_plan_memory (self->graph, self->elem_size, align);
 
   max_range = limits->maxStorageBufferRange;
@@ -804,6 +944,8 @@ cs_network_prepare (CsNetwork *self, CsPrecision precision, GError **error)
     }
 
   self->aux_size = 0;
+  if (!record_stages (self, CS_STAGE_BEFORE, error))
+    goto fail;
   for (guint i = 0; i < self->graph->nodes->len; i++)
     {
       CsNode *n = cs_graph_node (self->graph, i);
@@ -813,6 +955,8 @@ cs_network_prepare (CsNetwork *self, CsPrecision precision, GError **error)
       if (!cs_ops_record_node (self, i, error))
         goto fail;
     }
+  if (!record_stages (self, CS_STAGE_AFTER, error))
+    goto fail;
   self->aux = cs_device_alloc_buffer (self->device, MAX (self->aux_size, 256), FALSE, error);
   if (self->aux == NULL)
     goto fail;

@@ -90,6 +90,33 @@ gboolean      cs_network_get_output        (CsNetwork    *self,
                                             gsize         n,
                                             GError      **error);
 
+typedef enum {
+  CS_STAGE_BEFORE, /* fills network inputs */
+  CS_STAGE_AFTER,  /* reads network outputs (and inputs) */
+} CsStageWhen;
+
+/* Records a shader of the caller's into the network's own command buffer,
+ * before or after the network, so that converting a frame in and out costs
+ * no extra submission and no extra trip through host memory. The shader's
+ * bindings are `buffers` (whole buffers the caller owns, such as host-visible
+ * frame planes), then the network tensors named in `tensors` (inputs and
+ * outputs, by name; NULL-terminated). An input written by a BEFORE stage is
+ * no longer set with cs_network_set_input; an input an AFTER stage reads is
+ * kept intact until the end. Stages apply from the next prepare on. */
+gboolean      cs_network_add_stage         (CsNetwork    *self,
+                                            CsStageWhen   when,
+                                            const char   *shader,
+                                            const guint32 *spec,
+                                            guint         n_spec,
+                                            CsBuffer *const *buffers,
+                                            guint         n_buffers,
+                                            const char *const *tensors,
+                                            const void   *push,
+                                            guint         push_size,
+                                            const guint32 *groups,
+                                            GError      **error);
+void          cs_network_clear_stages      (CsNetwork    *self);
+
 /* Per-operator GPU time of the last run (CsOpTiming), in network order. */
 GArray       *cs_network_get_timings       (CsNetwork    *self);
 /* Floating-point operations of one run. */

@@ -151,6 +151,9 @@ cs_graph_plan_memory (CsGraph *g, guint elem_size, guint64 alignment)
     }
   for (guint i = 0; i < g->outputs->len; i++)
     cs_graph_tensor (g, alias_root (g, g_array_index (g->outputs, int, i)))->last_use = G_MAXINT;
+  for (guint i = 0; i < g->tensors->len; i++)
+    if (cs_graph_tensor (g, i)->keep_alive)
+      cs_graph_tensor (g, alias_root (g, i))->last_use = G_MAXINT;
 
   /* Inputs first: they are written before the network runs. */
   for (guint i = 0; i < g->inputs->len; i++)

@@ -17,7 +17,7 @@ G_DEFINE_BOXED_TYPE (CsImage, cs_image, cs_image_copy, cs_image_free)
 /* Keeps a frame's three planes well inside what one allocation and one
  * int-indexed loop can address. */
 #define MAX_SIDE 32768
-#define MAX_PIXELS (G_GSIZE_CONSTANT (1) << 28)
+#define MAX_PIXELS ((gsize) 1 << 28)
 
 CsImage *
 cs_image_new (int      width,
