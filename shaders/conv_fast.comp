@@ -24,8 +24,10 @@ layout(constant_id = 5) const uint DW = 1;
 layout(constant_id = 6) const uint ACT = 0;
 layout(constant_id = 7) const bool HAS_BIAS = false;
 layout(constant_id = 8) const bool HAS_RES = false;
+// Pixels per invocation: more reuse each weight fetch, fewer keep wide
+// kernels' unrolled loops within the registers.
+layout(constant_id = 9) const uint PX = 16;
 
-#define PX 16
 // Input columns one row of PX outputs reads, in vectors of 8.
 #define SPAN ((PX - 1) * SW + (KW - 1) * DW + 1)
 #define NV ((SPAN + 7) / 8)

@@ -25,8 +25,8 @@ layout(constant_id = 9) const int PHASE_Y = 0;
 layout(constant_id = 10) const int PHASE_X = 0;
 layout(constant_id = 11) const int PAD_T = 0;
 layout(constant_id = 12) const int PAD_L = 0;
+layout(constant_id = 13) const int PX = 16;
 
-#define PX 16
 #define NV ((PX + ((KW - 1) * DW) / SW + 1 + 7) / 8)
 
 layout(binding = 0) uniform samplerBuffer xt;

@@ -25,6 +25,19 @@ case "$mode" in
     tools/main-job.sh "$data"
     ;;
   test)
-    meson test -C build --print-errorlogs --num-processes 2
+    status=0
+    meson test -C build --print-errorlogs --num-processes 2 || status=$?
+    # The ONNX loader's fuzzer, for a bounded time, with sanitizers.
+    fuzz=0
+    tests/fuzz/run-fuzz.sh "${CELSHADE_FUZZ_SECONDS:-45}" || fuzz=$?
+    log=build/meson-logs/testlog.json
+    passed=$(grep -c '"result": "OK"' "$log" || true)
+    failed=$(grep -c '"result": "\(FAIL\|TIMEOUT\|ERROR\)"' "$log" || true)
+    skipped=$(grep -c '"result": "SKIP"' "$log" || true)
+    if [ "$fuzz" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    echo "tests: $passed passed, $failed failed, $skipped skipped"
+    if [ "$status" != 0 ] || [ "$fuzz" != 0 ]; then
+      exit 1
+    fi
     ;;
 esac

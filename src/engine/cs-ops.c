@@ -519,7 +519,6 @@ typedef struct {
 } ConvPush;
 
 #define CONV_OCB 4
-#define CONV_FAST_PX 16
 #define CONV_FAST_MAX_VECTORS 5
 
 static gboolean
@@ -535,6 +534,7 @@ record_conv (Ctx *c)
                c->node->n_inputs > 2 ? c->node->inputs[2] : -1, c->node->fused_add, c->node->outputs[0] };
   guint32 groups[3];
   int64_t N = x->dims[0];
+  guint32 px;
 
   if (!cs_spatial_params (c->g, c->node, &sp, c->error))
     return FALSE;
@@ -566,37 +566,43 @@ record_conv (Ctx *c)
   if (N * p.oc_blocks * (transpose ? sp.s[0] * sp.s[1] : 1) > 65535)
     return refuse (c, "too many images times output channels for one dispatch");
   /* On devices with 8-wide subgroups (SIMD CPU drivers), the shuffle
-   * kernel: a workgroup is 8 output channels of CONV_FAST_PX pixels. */
+   * kernel: a workgroup is 8 output channels of px pixels. */
+  px = sp.k[1] <= 3 && sp.s[1] == 1 ? 16 : 8;
   if (!transpose && group == 1 &&
       cs_device_get_shuffle_subgroup_size (cs_network_get_device (c->net)) == 8 &&
-      (CONV_FAST_PX - 1) * sp.s[1] + (sp.k[1] - 1) * sp.d[1] + 1 <= 8 * CONV_FAST_MAX_VECTORS &&
+      (px - 1) * sp.s[1] + (sp.k[1] - 1) * sp.d[1] + 1 <= 8 * CONV_FAST_MAX_VECTORS &&
       texel_ok (c, x) && texel_ok (c, w))
     {
-      groups[0] = (p.OW + CONV_FAST_PX - 1) / CONV_FAST_PX;
+      guint32 fspec[10];
+      memcpy (fspec, spec, sizeof spec);
+      fspec[9] = px;
+      groups[0] = (p.OW + px - 1) / px;
       groups[1] = p.OH;
       groups[2] = (guint32) (N * ((p.OC + 7) / 8));
-      return dispatch_texel (c, "conv_fast", spec, 9, t, 5, NULL, 0, 0x3, &p, sizeof p, groups);
+      return dispatch_texel (c, "conv_fast", fspec, 10, t, 5, NULL, 0, 0x3, &p, sizeof p, groups);
     }
   if (transpose && group == 1 && sp.s[0] * sp.s[1] <= 16 &&
       cs_device_get_shuffle_subgroup_size (cs_network_get_device (c->net)) == 8 &&
       texel_ok (c, x) && texel_ok (c, w))
     {
       /* One dispatch per output phase; see deconv_fast.comp. */
-      guint32 dspec[13];
+      guint32 dspec[14];
       memcpy (dspec, spec, sizeof spec);
       dspec[11] = (guint32) (gint32) sp.pb[0];
       dspec[12] = (guint32) (gint32) sp.pb[1];
-      for (int py = 0; py < sp.s[0]; py++)
-        for (int px = 0; px < sp.s[1]; px++)
+      /* Within a phase the kernel is stride 1 and has about k / s taps. */
+      dspec[13] = sp.k[1] <= 4 ? 16 : 8;
+      for (int phase_y = 0; phase_y < sp.s[0]; phase_y++)
+        for (int phase_x = 0; phase_x < sp.s[1]; phase_x++)
           {
-            guint32 cols = (guint32) ((p.OW > (guint32) px) ? (p.OW - px + sp.s[1] - 1) / sp.s[1] : 0);
-            guint32 rows = (guint32) ((p.OH > (guint32) py) ? (p.OH - py + sp.s[0] - 1) / sp.s[0] : 0);
-            dspec[9] = py;
-            dspec[10] = px;
-            groups[0] = (cols + CONV_FAST_PX - 1) / CONV_FAST_PX;
+            guint32 cols = (guint32) ((p.OW > (guint32) phase_x) ? (p.OW - phase_x + sp.s[1] - 1) / sp.s[1] : 0);
+            guint32 rows = (guint32) ((p.OH > (guint32) phase_y) ? (p.OH - phase_y + sp.s[0] - 1) / sp.s[0] : 0);
+            dspec[9] = phase_y;
+            dspec[10] = phase_x;
+            groups[0] = (cols + dspec[13] - 1) / dspec[13];
             groups[1] = rows;
             groups[2] = (guint32) (N * ((p.OC + 7) / 8));
-            if (!dispatch_texel (c, "deconv_fast", dspec, 13, t, 5, NULL, 0, 0x3, &p, sizeof p, groups))
+            if (!dispatch_texel (c, "deconv_fast", dspec, 14, t, 5, NULL, 0, 0x3, &p, sizeof p, groups))
               return FALSE;
           }
       return TRUE;
