@@ -8,6 +8,8 @@
 #include "common.glsl"
 
 layout(local_size_x = 256) in;
+// Planes of a multiple of 4 values are read 4 at a time.
+layout(constant_id = 0) const bool VEC4 = false;
 
 // Read as a texel buffer: SIMD CPU drivers fetch texels without the
 // per-lane loop they use for storage buffers.
@@ -42,16 +44,27 @@ void main()
   uint base = plane * p.plane_size;
 
   float s = 0.0;
-  for (uint i = t; i < p.plane_size; i += 256)
-    s += texelFetch(x, int(base + i)).r;
+  if (VEC4)
+    for (uint i = t; i < p.plane_size / 4; i += 256)
+      s += dot(texelFetch(x, int(base / 4 + i)), vec4(1.0));
+  else
+    for (uint i = t; i < p.plane_size; i += 256)
+      s += texelFetch(x, int(base + i)).r;
   float mean = reduce_sum(s) / float(p.plane_size);
 
   float q = 0.0;
-  for (uint i = t; i < p.plane_size; i += 256)
-    {
-      float d = texelFetch(x, int(base + i)).r - mean;
-      q += d * d;
-    }
+  if (VEC4)
+    for (uint i = t; i < p.plane_size / 4; i += 256)
+      {
+        vec4 d = texelFetch(x, int(base / 4 + i)) - mean;
+        q += dot(d, d);
+      }
+  else
+    for (uint i = t; i < p.plane_size; i += 256)
+      {
+        float d = texelFetch(x, int(base + i)).r - mean;
+        q += d * d;
+      }
   float var = reduce_sum(q) / float(p.plane_size);
 
   if (t == 0)

@@ -24,7 +24,8 @@ typedef struct {
   guint             push_size;
   guint8            push[CS_MAX_PUSH];
   guint32           groups[3];
-  guint32           texel_mask; /* bindings read as uniform texel buffers */
+  guint32           texel_mask;  /* bindings read as uniform texel buffers */
+  guint32           texel4_mask; /* of those, the ones read as 4-component texels */
 } CsDispatch;
 
 CsGraph   *cs_network_get_graph      (CsNetwork *self);

@@ -716,7 +716,9 @@ record (CsNetwork *self, GError **error)
               VkBufferViewCreateInfo vinfo = {
                 .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
                 .buffer = infos[k].buffer,
-                .format = self->elem_size == 2 ? VK_FORMAT_R16_SFLOAT : VK_FORMAT_R32_SFLOAT,
+                .format = (d->texel4_mask & (1u << k))
+                            ? (self->elem_size == 2 ? VK_FORMAT_R16G16B16A16_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT)
+                            : (self->elem_size == 2 ? VK_FORMAT_R16_SFLOAT : VK_FORMAT_R32_SFLOAT),
                 .offset = infos[k].offset,
                 .range = infos[k].range,
               };

@@ -72,9 +72,10 @@ grid_1d (guint64 n, guint local, guint32 *groups)
 }
 
 static gboolean
-dispatch_texel (Ctx *c, const char *shader, const guint32 *spec, guint n_spec,
-                const int *tensors, guint n_tensors, const CsBinding *extra, guint n_extra,
-                guint32 texel_mask, const void *push, guint push_size, const guint32 *groups)
+dispatch_full (Ctx *c, const char *shader, const guint32 *spec, guint n_spec,
+               const int *tensors, guint n_tensors, const CsBinding *extra, guint n_extra,
+               guint32 texel_mask, guint32 texel4_mask, const void *push, guint push_size,
+               const guint32 *groups)
 {
   CsDispatch d = { 0 };
   guint n_bindings = n_tensors + n_extra;
@@ -109,6 +110,7 @@ dispatch_texel (Ctx *c, const char *shader, const guint32 *spec, guint n_spec,
   }
   d.push_size = push_size;
   d.texel_mask = texel_mask;
+  d.texel4_mask = texel4_mask;
   memcpy (d.push, push, push_size);
   memcpy (d.groups, groups, sizeof d.groups);
   for (guint k = 0; k < 3; k++)
@@ -116,6 +118,15 @@ dispatch_texel (Ctx *c, const char *shader, const guint32 *spec, guint n_spec,
       return TRUE; /* an empty tensor: nothing to do */
   cs_network_add_dispatch (c->net, &d);
   return TRUE;
+}
+
+static gboolean
+dispatch_texel (Ctx *c, const char *shader, const guint32 *spec, guint n_spec,
+                const int *tensors, guint n_tensors, const CsBinding *extra, guint n_extra,
+                guint32 texel_mask, const void *push, guint push_size, const guint32 *groups)
+{
+  return dispatch_full (c, shader, spec, n_spec, tensors, n_tensors, extra, n_extra, texel_mask, 0,
+                        push, push_size, groups);
 }
 
 static gboolean
@@ -633,7 +644,11 @@ record_norm (Ctx *c)
   CsBinding coef = cs_network_alloc_aux (c->net, n_coef * 2 * sizeof (float));
   guint32 groups[3];
 
-  if (!texel_ok (c, x))
+  /* Four values per texel where planes allow it; arena tensors start
+   * 16-byte aligned, and a residual shares the output's shape. */
+  gboolean vec4 = plane % 4 == 0 && cs_tensor_numel (x) / 4 <= cs_device_get_limits (cs_network_get_device (c->net))->maxTexelBufferElements;
+
+  if (!texel_ok (c, x) && !vec4)
     return refuse (c, "the tensor is larger than this device's texel buffers allow; use a smaller size");
   if (instance)
     {
@@ -644,7 +659,8 @@ record_norm (Ctx *c)
       groups[2] = 1;
       if (n_coef % 65535 != 0 && n_coef > 65535)
         return refuse (c, "more than 65535 planes");
-      if (!dispatch_texel (c, "norm_stats", NULL, 0, t, 4, &coef, 1, 0x1, &p, sizeof p, groups))
+      guint32 vspec[1] = { vec4 };
+      if (!dispatch_full (c, "norm_stats", vspec, 1, t, 4, &coef, 1, 0x1, vec4 ? 0x1 : 0, &p, sizeof p, groups))
         return FALSE;
     }
   else if (cs_node_attr_int (c->node, "training_mode", 0) != 0)
@@ -673,14 +689,15 @@ record_norm (Ctx *c)
     }
   {
     struct { guint32 n, plane_size, C; Epilogue e; } p;
-    guint32 spec[3] = { act_code (c->node), c->node->fused_add >= 0, !instance };
+    guint32 spec[4] = { act_code (c->node), c->node->fused_add >= 0, !instance, vec4 };
     int t[4] = { c->node->inputs[0], -2, c->node->fused_add, c->node->outputs[0] };
     p.n = (guint32) cs_tensor_numel (o);
     p.plane_size = (guint32) plane;
     p.C = (guint32) C;
     p.e = epilogue (c->node);
-    grid_1d (p.n, 256, groups);
-    return dispatch_texel (c, "channel_affine", spec, 3, t, 4, &coef, 1, 0x5, &p, sizeof p, groups);
+    grid_1d (vec4 ? p.n / 4 : p.n, 256, groups);
+    return dispatch_full (c, "channel_affine", spec, 4, t, 4, &coef, 1, 0x5, vec4 ? 0x5 : 0,
+                          &p, sizeof p, groups);
   }
 }
 
