@@ -6,10 +6,8 @@
 
 #include <errno.h>
 #include <locale.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -101,6 +99,28 @@ same_file (const char *a,
   ca = g_canonicalize_filename (a, NULL);
   cb = g_canonicalize_filename (b, NULL);
   return g_strcmp0 (ca, cb) == 0;
+}
+
+/* Writes and removes a scratch file where the output will go: permissions
+ * alone do not tell (a root user may pass access() on /proc), and finding
+ * out only after the network has run would waste the user's time. */
+static gboolean
+can_write_beside (const char *path,
+                  GError    **error)
+{
+  g_autofree char *probe = g_strconcat (path, ".XXXXXX", NULL);
+  int fd = g_mkstemp (probe);
+
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error_literal (error, G_FILE_ERROR, g_file_error_from_errno (saved), g_strerror (saved));
+      return FALSE;
+    }
+  close (fd);
+  g_unlink (probe);
+  return TRUE;
 }
 
 static gboolean
@@ -200,12 +220,8 @@ main (int   argc,
   out_dir = g_path_get_dirname (opt_output);
   if (!g_file_test (out_dir, G_FILE_TEST_IS_DIR))
     return fail (_("cannot write “%s”: the folder “%s” does not exist"), opt_output, out_dir);
-  if (access (out_dir, W_OK) != 0)
-    {
-      int saved = errno;
-
-      return fail (_("cannot write “%s”: %s"), opt_output, g_strerror (saved));
-    }
+  if (!can_write_beside (opt_output, &error))
+    return fail (_("cannot write “%s”: %s"), opt_output, error->message);
 
   style = cs_style_new_from_folder (opt_style, &error);
   if (style == NULL)
@@ -220,7 +236,10 @@ main (int   argc,
   if (device == NULL)
     return fail ("%s", error->message);
   stylizer = cs_stylizer_new (style, device, precision, &error);
-  if (stylizer == NULL || !cs_stylizer_prepare (stylizer, input->width, input->height, &error))
+  if (stylizer == NULL)
+    return fail ("%s", error->message);
+  /* Degree 0 never runs the network, so it need not be prepared. */
+  if (opt_degree > 0.0 && !cs_stylizer_prepare (stylizer, input->width, input->height, &error))
     return fail ("%s", error->message);
   load_s = g_timer_elapsed (timer, NULL);
 
