@@ -616,7 +616,10 @@ cs_device_default_precision (CsDevice *self)
     return CS_PRECISION_FP32;
   if (g_strcmp0 (env, "fp16") == 0 && self->fp16)
     return CS_PRECISION_FP16;
-  return self->fp16 && !cs_device_is_cpu (self) ? CS_PRECISION_FP16 : CS_PRECISION_FP32;
+  /* fp16 halves memory and traffic; on lavapipe it also costs nothing
+   * (the kernels accumulate in fp32 and read through converting texel
+   * fetches), so it is the default wherever the device has it. */
+  return self->fp16 ? CS_PRECISION_FP16 : CS_PRECISION_FP32;
 }
 
 const VkPhysicalDeviceLimits *

@@ -59,7 +59,7 @@ CsDevice     *cs_device_new                   (const char  *selector,
 const char   *cs_device_get_name              (CsDevice    *self);
 gboolean      cs_device_is_cpu                (CsDevice    *self);
 gboolean      cs_device_supports_fp16         (CsDevice    *self);
-/* fp16 on GPUs that offer it; fp32 on CPUs, where fp16 only adds conversions.
+/* fp16 where the device offers 16-bit storage and arithmetic, else fp32.
  * $CELSHADE_PRECISION (fp16/fp32) overrides. */
 CsPrecision   cs_device_default_precision     (CsDevice    *self);
 const VkPhysicalDeviceLimits *cs_device_get_limits (CsDevice *self);
