@@ -27,6 +27,8 @@ layout(constant_id = 8) const bool HAS_RES = false;
 // Pixels per invocation: more reuse each weight fetch, fewer keep wide
 // kernels' unrolled loops within the registers.
 layout(constant_id = 9) const uint PX = 16;
+// Weights padded to 4 taps a kernel row and read a row at a time.
+layout(constant_id = 10) const bool PACKED = false;
 
 // Input columns one row of PX outputs reads, in vectors of 8.
 #define SPAN ((PX - 1) * SW + (KW - 1) * DW + 1)
@@ -86,9 +88,10 @@ void main()
           for (uint v = 0; v < NV; v++)
             xv[v] = texelFetch(xt, row + int(ic) * plane + col[v]).r * (col_ok[v] * row_ok);
           int wi = wo + int((ic * KH + ky) * KW);
+          vec4 wrow = PACKED ? texelFetch(wt, int((oc * p.C + ic) * KH + ky)) : vec4(0.0);
           for (uint kx = 0; kx < KW; kx++)
             {
-              float wv = texelFetch(wt, wi + int(kx)).r;
+              float wv = PACKED ? wrow[kx] : texelFetch(wt, wi + int(kx)).r;
               for (uint i = 0; i < PX; i++)
                 {
                   uint k = i * SW + kx * DW;

@@ -58,6 +58,7 @@ cs_graph_reset_epilogues (CsGraph *g)
       n->clip_lo = -INFINITY;
       n->clip_hi = INFINITY;
       n->fused_add = -1;
+      n->packed_weights = -1;
       /* A standalone activation is an identity with an epilogue. */
       switch (n->op)
         {

@@ -158,6 +158,7 @@ typedef struct {
   float    clip_lo;
   float    clip_hi;
   int      fused_add;  /* tensor added to the output before the activation, -1 if none */
+  int      packed_weights; /* constant weights laid out for the kernel, -1 if none */
   gboolean dead;       /* folded or fused away */
 } CsNode;
 

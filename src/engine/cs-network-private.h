@@ -36,6 +36,9 @@ CsBinding  cs_network_bind_tensor    (CsNetwork *self, int id);
 CsBinding  cs_network_alloc_aux      (CsNetwork *self, guint64 bytes);
 void       cs_network_add_dispatch   (CsNetwork *self, const CsDispatch *d);
 
+/* Before constants are uploaded: lets a node add constants laid out for its
+ * kernel (such as convolution weights padded for four-wide fetches). */
+void       cs_ops_prepack_node       (CsNetwork *self, guint index);
 /* Turns live node `index` into dispatches. */
 gboolean   cs_ops_record_node        (CsNetwork *self, guint index, GError **error);
 double     cs_ops_node_flops         (CsGraph *g, const CsNode *node);

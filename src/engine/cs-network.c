@@ -570,6 +570,8 @@ upload_constants (CsNetwork *self, GError **error)
           used[n->inputs[k]] = TRUE;
       if (n->fused_add >= 0 && cs_graph_tensor (g, n->fused_add)->data != NULL)
         used[n->fused_add] = TRUE;
+      if (n->packed_weights >= 0)
+        used[n->packed_weights] = TRUE;
     }
   for (guint i = 0; i < g->tensors->len; i++)
     if (used[i])
@@ -917,6 +919,9 @@ cs_network_prepare (CsNetwork *self, CsPrecision precision, GError **error)
         }
     }
 
+  for (guint i = 0; i < self->graph->nodes->len; i++)
+    if (!cs_graph_node (self->graph, i)->dead)
+      cs_ops_prepack_node (self, i);
   self->arena = cs_device_alloc_buffer (self->device, arena_size, FALSE, error);
   if (self->arena == NULL || !upload_constants (self, error))
     goto fail;

@@ -520,6 +520,58 @@ record_pad (Ctx *c)
 
 /* ---- convolution ----------------------------------------------------- */
 
+#define CONV_FAST_MAX_VECTORS 5
+
+/* Whether conv_fast.comp runs this convolution, and with how many pixels an
+ * invocation. */
+static gboolean
+conv_fast_ok (CsNetwork *net, CsGraph *g, CsNode *node, const CsSpatial *sp, guint32 *px)
+{
+  CsTensor *x = cs_graph_tensor (g, node->inputs[0]), *w = cs_graph_tensor (g, node->inputs[1]);
+  guint64 max_texels = cs_device_get_limits (cs_network_get_device (net))->maxTexelBufferElements;
+
+  *px = sp->k[1] <= 3 && sp->s[1] == 1 ? 16 : 8;
+  return node->op == CS_OP_CONV && cs_node_attr_int (node, "group", 1) == 1 &&
+         cs_device_get_shuffle_subgroup_size (cs_network_get_device (net)) == 8 &&
+         (*px - 1) * sp->s[1] + (sp->k[1] - 1) * sp->d[1] + 1 <= 8 * CONV_FAST_MAX_VECTORS &&
+         cs_tensor_numel (x) <= max_texels && cs_tensor_numel (w) <= max_texels;
+}
+
+/* Constant weights of kernels up to 4 wide are padded to 4 taps a row, so
+ * that conv_fast fetches a whole kernel row as one texel. */
+void
+cs_ops_prepack_node (CsNetwork *net, guint index)
+{
+  CsGraph *g = cs_network_get_graph (net);
+  CsNode *node = cs_graph_node (g, index);
+  CsSpatial sp;
+  guint32 px;
+  CsTensor *w, *packed;
+  int id;
+  int64_t rows, kw;
+
+  if (node->op != CS_OP_CONV || node->n_inputs < 2 || cs_node_is_view (g, node))
+    return;
+  w = cs_graph_tensor (g, node->inputs[1]);
+  if (w->data == NULL || w->dtype != CS_DTYPE_FLOAT || !cs_spatial_params (g, node, &sp, NULL) ||
+      sp.k[1] > 4 || !conv_fast_ok (net, g, node, &sp, &px))
+    return;
+  kw = sp.k[1];
+  rows = cs_tensor_numel (w) / kw;
+  id = cs_graph_add_tensor (g, NULL, CS_DTYPE_FLOAT);
+  node = cs_graph_node (g, index);
+  w = cs_graph_tensor (g, node->inputs[1]);
+  packed = cs_graph_tensor (g, id);
+  packed->rank = 2;
+  packed->dims[0] = rows;
+  packed->dims[1] = 4;
+  packed->data = g_new0 (float, rows * 4);
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t k = 0; k < kw; k++)
+      ((float *) packed->data)[r * 4 + k] = ((float *) w->data)[r * kw + k];
+  node->packed_weights = id;
+}
+
 typedef struct {
   guint32 C, H, W;
   guint32 OC, OH, OW;
@@ -530,7 +582,6 @@ typedef struct {
 } ConvPush;
 
 #define CONV_OCB 4
-#define CONV_FAST_MAX_VECTORS 5
 
 static gboolean
 record_conv (Ctx *c)
@@ -578,19 +629,20 @@ record_conv (Ctx *c)
     return refuse (c, "too many images times output channels for one dispatch");
   /* On devices with 8-wide subgroups (SIMD CPU drivers), the shuffle
    * kernel: a workgroup is 8 output channels of px pixels. */
-  px = sp.k[1] <= 3 && sp.s[1] == 1 ? 16 : 8;
-  if (!transpose && group == 1 &&
-      cs_device_get_shuffle_subgroup_size (cs_network_get_device (c->net)) == 8 &&
-      (px - 1) * sp.s[1] + (sp.k[1] - 1) * sp.d[1] + 1 <= 8 * CONV_FAST_MAX_VECTORS &&
-      texel_ok (c, x) && texel_ok (c, w))
+  if (!transpose && conv_fast_ok (c->net, c->g, c->node, &sp, &px))
     {
-      guint32 fspec[10];
+      guint32 fspec[11];
+      gboolean packed = c->node->packed_weights >= 0;
       memcpy (fspec, spec, sizeof spec);
       fspec[9] = px;
+      fspec[10] = packed;
+      if (packed)
+        t[1] = c->node->packed_weights;
       groups[0] = (p.OW + px - 1) / px;
       groups[1] = p.OH;
       groups[2] = (guint32) (N * ((p.OC + 7) / 8));
-      return dispatch_texel (c, "conv_fast", fspec, 10, t, 5, NULL, 0, 0x3, &p, sizeof p, groups);
+      return dispatch_full (c, "conv_fast", fspec, 11, t, 5, NULL, 0, 0x3, packed ? 0x2 : 0,
+                            &p, sizeof p, groups);
     }
   if (transpose && group == 1 && sp.s[0] * sp.s[1] <= 16 &&
       cs_device_get_shuffle_subgroup_size (cs_network_get_device (c->net)) == 8 &&
