@@ -26,6 +26,8 @@ layout(constant_id = 10) const int PHASE_X = 0;
 layout(constant_id = 11) const int PAD_T = 0;
 layout(constant_id = 12) const int PAD_L = 0;
 layout(constant_id = 13) const int PX = 16;
+// Weights padded to 4 taps a kernel row and read a row at a time.
+layout(constant_id = 14) const bool PACKED = false;
 
 #define NV ((PX + ((KW - 1) * DW) / SW + 1 + 7) / 8)
 
@@ -99,12 +101,13 @@ void main()
           for (int v = 0; v < NV; v++)
             xv[v] = texelFetch(xt, row + int(ic) * plane + col[v]).r * (col_ok[v] * row_ok);
           int wi = int((ic * p.OC + oc) * uint(KH * KW)) + ky * KW;
+          vec4 wrow = PACKED ? texelFetch(wt, int((ic * p.OC + oc) * uint(KH)) + ky) : vec4(0.0);
           for (int kx = 0; kx < KW; kx++)
             {
               int tx = PHASE_X + PAD_L - kx * DW;
               if (!divisible(tx, SW))
                 continue;
-              float wv = texelFetch(wt, wi + kx).r;
+              float wv = PACKED ? wrow[kx] : texelFetch(wt, wi + kx).r;
               int q = floor_div(tx, SW) - qmin;
               for (int i = 0; i < PX; i++)
                 {

@@ -537,6 +537,18 @@ conv_fast_ok (CsNetwork *net, CsGraph *g, CsNode *node, const CsSpatial *sp, gui
          cs_tensor_numel (x) <= max_texels && cs_tensor_numel (w) <= max_texels;
 }
 
+static gboolean
+deconv_fast_ok (CsNetwork *net, CsGraph *g, CsNode *node, const CsSpatial *sp)
+{
+  CsTensor *x = cs_graph_tensor (g, node->inputs[0]), *w = cs_graph_tensor (g, node->inputs[1]);
+  guint64 max_texels = cs_device_get_limits (cs_network_get_device (net))->maxTexelBufferElements;
+
+  return node->op == CS_OP_CONV_TRANSPOSE && cs_node_attr_int (node, "group", 1) == 1 &&
+         sp->s[0] * sp->s[1] <= 16 &&
+         cs_device_get_shuffle_subgroup_size (cs_network_get_device (net)) == 8 &&
+         cs_tensor_numel (x) <= max_texels && cs_tensor_numel (w) <= max_texels;
+}
+
 /* Constant weights of kernels up to 4 wide are padded to 4 taps a row, so
  * that conv_fast fetches a whole kernel row as one texel. */
 void
@@ -550,11 +562,12 @@ cs_ops_prepack_node (CsNetwork *net, guint index)
   int id;
   int64_t rows, kw;
 
-  if (node->op != CS_OP_CONV || node->n_inputs < 2 || cs_node_is_view (g, node))
+  if ((node->op != CS_OP_CONV && node->op != CS_OP_CONV_TRANSPOSE) || node->n_inputs < 2)
     return;
   w = cs_graph_tensor (g, node->inputs[1]);
-  if (w->data == NULL || w->dtype != CS_DTYPE_FLOAT || !cs_spatial_params (g, node, &sp, NULL) ||
-      sp.k[1] > 4 || !conv_fast_ok (net, g, node, &sp, &px))
+  if (w->data == NULL || w->dtype != CS_DTYPE_FLOAT || !cs_spatial_params (g, node, &sp, NULL) || sp.k[1] > 4)
+    return;
+  if (node->op == CS_OP_CONV ? !conv_fast_ok (net, g, node, &sp, &px) : !deconv_fast_ok (net, g, node, &sp))
     return;
   kw = sp.k[1];
   rows = cs_tensor_numel (w) / kw;
@@ -586,7 +599,7 @@ typedef struct {
 static gboolean
 record_conv (Ctx *c)
 {
-  CsTensor *x = IN (c, 0), *w = IN (c, 1), *o = OUT (c, 0);
+  CsTensor *x = IN (c, 0), *o = OUT (c, 0);
   gboolean transpose = c->node->op == CS_OP_CONV_TRANSPOSE;
   int64_t group = cs_node_attr_int (c->node, "group", 1);
   CsSpatial sp;
@@ -644,13 +657,15 @@ record_conv (Ctx *c)
       return dispatch_full (c, "conv_fast", fspec, 11, t, 5, NULL, 0, 0x3, packed ? 0x2 : 0,
                             &p, sizeof p, groups);
     }
-  if (transpose && group == 1 && sp.s[0] * sp.s[1] <= 16 &&
-      cs_device_get_shuffle_subgroup_size (cs_network_get_device (c->net)) == 8 &&
-      texel_ok (c, x) && texel_ok (c, w))
+  if (transpose && deconv_fast_ok (c->net, c->g, c->node, &sp))
     {
       /* One dispatch per output phase; see deconv_fast.comp. */
-      guint32 dspec[14];
+      guint32 dspec[15];
+      gboolean packed = c->node->packed_weights >= 0;
       memcpy (dspec, spec, sizeof spec);
+      dspec[14] = packed;
+      if (packed)
+        t[1] = c->node->packed_weights;
       dspec[11] = (guint32) (gint32) sp.pb[0];
       dspec[12] = (guint32) (gint32) sp.pb[1];
       /* Within a phase the kernel is stride 1 and has about k / s taps. */
@@ -665,7 +680,8 @@ record_conv (Ctx *c)
             groups[0] = (cols + dspec[13] - 1) / dspec[13];
             groups[1] = rows;
             groups[2] = (guint32) (N * ((p.OC + 7) / 8));
-            if (!dispatch_texel (c, "deconv_fast", dspec, 14, t, 5, NULL, 0, 0x3, &p, sizeof p, groups))
+            if (!dispatch_full (c, "deconv_fast", dspec, 15, t, 5, NULL, 0, 0x3, packed ? 0x2 : 0,
+                                &p, sizeof p, groups))
               return FALSE;
           }
       return TRUE;
