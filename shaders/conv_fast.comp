@@ -29,6 +29,9 @@ layout(constant_id = 8) const bool HAS_RES = false;
 layout(constant_id = 9) const uint PX = 16;
 // Weights padded to 4 taps a kernel row and read a row at a time.
 layout(constant_id = 10) const bool PACKED = false;
+// Output channels per invocation (lane l has l, l + 8, ...): each shuffled
+// input value then feeds OCPL multiply-adds.
+layout(constant_id = 11) const uint OCPL = 1;
 
 // Input columns one row of PX outputs reads, in vectors of 8.
 #define SPAN ((PX - 1) * SW + (KW - 1) * DW + 1)
@@ -53,16 +56,19 @@ void main()
   uint lane = gl_LocalInvocationID.x;
   uint ox0 = gl_WorkGroupID.x * PX;
   uint oy = gl_WorkGroupID.y;
-  uint oc_groups = (p.OC + 7) / 8;
+  uint oc_groups = (p.OC + 8 * OCPL - 1) / (8 * OCPL);
   uint n = gl_WorkGroupID.z / oc_groups;
-  // Lanes past the last channel compute a copy of it and store nothing.
-  uint oc_real = (gl_WorkGroupID.z % oc_groups) * 8 + lane;
-  uint oc = min(oc_real, p.OC - 1);
+  uint oc_base = (gl_WorkGroupID.z % oc_groups) * 8 * OCPL + lane;
   int plane = int(p.H * p.W);
   int ix0 = int(ox0 * SW) - p.pad_l;
 
-  float acc[PX];
-  for (uint i = 0; i < PX; i++)
+  // Lanes past the last channel compute a copy of it and store nothing.
+  uint ocs[OCPL];
+  for (uint j = 0; j < OCPL; j++)
+    ocs[j] = min(oc_base + 8 * j, p.OC - 1);
+
+  float acc[OCPL * PX];
+  for (uint i = 0; i < OCPL * PX; i++)
     acc[i] = 0.0;
 
   // Which of this lane's columns lie inside the image, and where.
@@ -76,7 +82,6 @@ void main()
     }
 
   int xn = int(n * p.C) * plane;
-  int wo = int(oc * p.C * KH * KW);
   for (uint ky = 0; ky < KH; ky++)
     {
       int iy = int(oy * SH + ky * DH) - p.pad_t;
@@ -87,30 +92,41 @@ void main()
           float xv[NV];
           for (uint v = 0; v < NV; v++)
             xv[v] = texelFetch(xt, row + int(ic) * plane + col[v]).r * (col_ok[v] * row_ok);
-          int wi = wo + int((ic * KH + ky) * KW);
-          vec4 wrow = PACKED ? texelFetch(wt, int((oc * p.C + ic) * KH + ky)) : vec4(0.0);
+          vec4 wrow[OCPL];
+          for (uint j = 0; j < OCPL; j++)
+            wrow[j] = PACKED ? texelFetch(wt, int((ocs[j] * p.C + ic) * KH + ky)) : vec4(0.0);
           for (uint kx = 0; kx < KW; kx++)
             {
-              float wv = PACKED ? wrow[kx] : texelFetch(wt, wi + int(kx)).r;
+              float wv[OCPL];
+              for (uint j = 0; j < OCPL; j++)
+                wv[j] = PACKED ? wrow[j][kx] : texelFetch(wt, int(((ocs[j] * p.C + ic) * KH + ky) * KW + kx)).r;
               for (uint i = 0; i < PX; i++)
                 {
                   uint k = i * SW + kx * DW;
-                  acc[i] += wv * subgroupShuffle(xv[k / 8], k % 8);
+                  float xs = subgroupShuffle(xv[k / 8], k % 8);
+                  for (uint j = 0; j < OCPL; j++)
+                    acc[j * PX + i] += wv[j] * xs;
                 }
             }
         }
     }
 
-  float b = HAS_BIAS ? float(bias[oc]) : 0.0;
-  for (uint i = 0; i < PX; i++)
+  for (uint j = 0; j < OCPL; j++)
     {
-      uint ox = ox0 + i;
-      if (ox >= p.OW || oc_real >= p.OC)
+      uint oc = ocs[j];
+      if (oc_base + 8 * j >= p.OC)
         break;
-      uint o = ((n * p.OC + oc) * p.OH + oy) * p.OW + ox;
-      float v = acc[i] + b;
-      if (HAS_RES)
-        v += float(res[o]);
-      y[o] = sfloat(cs_epilogue(v, ACT, p.e));
+      float b = HAS_BIAS ? float(bias[oc]) : 0.0;
+      for (uint i = 0; i < PX; i++)
+        {
+          uint ox = ox0 + i;
+          if (ox >= p.OW)
+            break;
+          uint o = ((n * p.OC + oc) * p.OH + oy) * p.OW + ox;
+          float v = acc[j * PX + i] + b;
+          if (HAS_RES)
+            v += float(res[o]);
+          y[o] = sfloat(cs_epilogue(v, ACT, p.e));
+        }
     }
 }

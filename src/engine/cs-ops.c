@@ -521,6 +521,7 @@ record_pad (Ctx *c)
 /* ---- convolution ----------------------------------------------------- */
 
 #define CONV_FAST_MAX_VECTORS 5
+#define CONV_FAST_PX2 16
 
 /* Whether conv_fast.comp runs this convolution, and with how many pixels an
  * invocation. */
@@ -644,17 +645,23 @@ record_conv (Ctx *c)
    * kernel: a workgroup is 8 output channels of px pixels. */
   if (!transpose && conv_fast_ok (c->net, c->g, c->node, &sp, &px))
     {
-      guint32 fspec[11];
+      guint32 fspec[12];
       gboolean packed = c->node->packed_weights >= 0;
+      /* Two channels a lane halve the shuffles where there are channels
+       * enough to fill both; the pixel block shrinks to keep registers. */
+      guint32 ocpl = p.OC >= 16 && sp.k[1] <= 3 ? 2 : 1;
+      if (ocpl == 2)
+        px = sp.s[1] == 1 ? CONV_FAST_PX2 : 8;
       memcpy (fspec, spec, sizeof spec);
       fspec[9] = px;
       fspec[10] = packed;
+      fspec[11] = ocpl;
       if (packed)
         t[1] = c->node->packed_weights;
       groups[0] = (p.OW + px - 1) / px;
       groups[1] = p.OH;
-      groups[2] = (guint32) (N * ((p.OC + 7) / 8));
-      return dispatch_full (c, "conv_fast", fspec, 11, t, 5, NULL, 0, 0x3, packed ? 0x2 : 0,
+      groups[2] = (guint32) (N * ((p.OC + 8 * ocpl - 1) / (8 * ocpl)));
+      return dispatch_full (c, "conv_fast", fspec, 12, t, 5, NULL, 0, 0x3, packed ? 0x2 : 0,
                             &p, sizeof p, groups);
     }
   if (transpose && deconv_fast_ok (c->net, c->g, c->node, &sp))
