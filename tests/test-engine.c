@@ -180,6 +180,9 @@ static const ConvCase conv_cases[] = {
   { 8, 8, 10, 10, 1, 1, 1, 0, 0, 1, FALSE, FALSE, FALSE },    /* 1x1 */
   { 8, 8, 12, 12, 3, 1, 1, 1, 1, 4, FALSE, TRUE, FALSE },     /* groups: general kernel */
   { 5, 7, 9, 8, 5, 3, 1, 2, 1, 1, FALSE, TRUE, TRUE },
+  { 8, 20, 11, 37, 3, 1, 1, 1, 1, 1, FALSE, TRUE, TRUE },    /* two channels a lane, ragged */
+  { 16, 24, 9, 9, 1, 1, 1, 0, 0, 1, FALSE, FALSE, FALSE },
+  { 12, 32, 15, 21, 3, 2, 1, 1, 1, 1, FALSE, TRUE, FALSE },
   { 64, 32, 11, 14, 3, 2, 1, 0, 1, 1, TRUE, FALSE, TRUE },    /* the style networks' upsampling */
   { 16, 8, 7, 9, 4, 2, 1, 1, 1, 1, TRUE, TRUE, FALSE },
   { 6, 3, 5, 6, 3, 3, 2, 1, 0, 1, TRUE, TRUE, FALSE },
