@@ -1,0 +1,757 @@
+/* cs-clip-renderer.c: a whole clip, or a stretch of it, styled into a new file
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "cs-config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+#include <libavutil/mathematics.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+
+#include "cs-clip-renderer.h"
+#include "cs-render-error.h"
+#include "cs-video-styler.h"
+#include "cs-yuv.h"
+
+struct _CsClipRenderer
+{
+  GObject        parent_instance;
+
+  /* Settings. */
+  char          *input;
+  char          *output;
+  CsDevice      *device;
+  CsStyle       *style;
+  double         degree;
+  CsPrecision    precision;
+  gint64         from_us;
+  gint64         to_us;
+  CsVideoCodec   codec;
+  int            crf;
+  gboolean       audio;
+  CsRenderProgressFunc progress_func;
+  gpointer       progress_data;
+  GDestroyNotify progress_destroy;
+
+  /* What a run found and did. */
+  gboolean       ran;
+  gint64         n_frames;
+  enum AVPixelFormat output_format;
+  CsRenderStats  stats;
+};
+
+G_DEFINE_FINAL_TYPE (CsClipRenderer, cs_clip_renderer, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_INPUT,
+  PROP_OUTPUT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* Frames in a pixel format the shaders do not read (RGB, semi-planar, with
+ * alpha…) are first converted to 4:4:4 on the CPU, keeping their matrix and
+ * range, so that any clip FFmpeg decodes can be rendered. */
+typedef struct {
+  struct SwsContext *sws;
+  AVFrame           *frame;
+} CpuConvert;
+
+static void
+cpu_convert_clear (CpuConvert *cc)
+{
+  g_clear_pointer (&cc->sws, sws_freeContext);
+  av_frame_free (&cc->frame);
+}
+
+static void
+cs_clip_renderer_finalize (GObject *object)
+{
+  CsClipRenderer *self = CS_CLIP_RENDERER (object);
+
+  g_free (self->input);
+  g_free (self->output);
+  g_clear_object (&self->device);
+  g_clear_object (&self->style);
+  if (self->progress_destroy != NULL)
+    self->progress_destroy (self->progress_data);
+
+  G_OBJECT_CLASS (cs_clip_renderer_parent_class)->finalize (object);
+}
+
+static void
+cs_clip_renderer_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  CsClipRenderer *self = CS_CLIP_RENDERER (object);
+
+  switch (prop_id)
+    {
+    case PROP_INPUT: g_value_set_string (value, self->input); break;
+    case PROP_OUTPUT: g_value_set_string (value, self->output); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cs_clip_renderer_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  CsClipRenderer *self = CS_CLIP_RENDERER (object);
+
+  switch (prop_id)
+    {
+    case PROP_INPUT:
+      g_free (self->input);
+      self->input = g_value_dup_string (value);
+      break;
+    case PROP_OUTPUT:
+      g_free (self->output);
+      self->output = g_value_dup_string (value);
+      break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cs_clip_renderer_class_init (CsClipRendererClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cs_clip_renderer_finalize;
+  object_class->get_property = cs_clip_renderer_get_property;
+  object_class->set_property = cs_clip_renderer_set_property;
+
+  properties[PROP_INPUT] =
+    g_param_spec_string ("input", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_OUTPUT] =
+    g_param_spec_string ("output", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+cs_clip_renderer_init (CsClipRenderer *self)
+{
+  self->degree = 1.0;
+  self->precision = CS_PRECISION_AUTO;
+  self->to_us = -1;
+  self->codec = CS_VIDEO_CODEC_AUTO;
+  self->crf = -1;
+  self->audio = TRUE;
+  self->output_format = AV_PIX_FMT_NONE;
+}
+
+CsClipRenderer *
+cs_clip_renderer_new (const char *input,
+                      const char *output)
+{
+  g_return_val_if_fail (input != NULL, NULL);
+  g_return_val_if_fail (output != NULL, NULL);
+
+  return g_object_new (CS_TYPE_CLIP_RENDERER, "input", input, "output", output, NULL);
+}
+
+const char *
+cs_clip_renderer_get_input (CsClipRenderer *self)
+{
+  g_return_val_if_fail (CS_IS_CLIP_RENDERER (self), NULL);
+  return self->input;
+}
+
+const char *
+cs_clip_renderer_get_output (CsClipRenderer *self)
+{
+  g_return_val_if_fail (CS_IS_CLIP_RENDERER (self), NULL);
+  return self->output;
+}
+
+void
+cs_clip_renderer_set_device (CsClipRenderer *self,
+                             CsDevice       *device)
+{
+  g_return_if_fail (CS_IS_CLIP_RENDERER (self));
+  g_return_if_fail (device == NULL || CS_IS_DEVICE (device));
+  g_set_object (&self->device, device);
+}
+
+void
+cs_clip_renderer_set_style (CsClipRenderer *self,
+                            CsStyle        *style)
+{
+  g_return_if_fail (CS_IS_CLIP_RENDERER (self));
+  g_return_if_fail (style == NULL || CS_IS_STYLE (style));
+  g_set_object (&self->style, style);
+}
+
+void
+cs_clip_renderer_set_degree (CsClipRenderer *self,
+                             double          degree)
+{
+  g_return_if_fail (CS_IS_CLIP_RENDERER (self));
+  self->degree = degree;
+}
+
+void
+cs_clip_renderer_set_precision (CsClipRenderer *self,
+                                CsPrecision     precision)
+{
+  g_return_if_fail (CS_IS_CLIP_RENDERER (self));
+  self->precision = precision;
+}
+
+void
+cs_clip_renderer_set_range (CsClipRenderer *self,
+                            gint64          from_us,
+                            gint64          to_us)
+{
+  g_return_if_fail (CS_IS_CLIP_RENDERER (self));
+  self->from_us = from_us;
+  self->to_us = to_us;
+}
+
+void
+cs_clip_renderer_set_video_codec (CsClipRenderer *self,
+                                  CsVideoCodec    codec)
+{
+  g_return_if_fail (CS_IS_CLIP_RENDERER (self));
+  self->codec = codec;
+}
+
+void
+cs_clip_renderer_set_crf (CsClipRenderer *self,
+                          int             crf)
+{
+  g_return_if_fail (CS_IS_CLIP_RENDERER (self));
+  self->crf = crf;
+}
+
+void
+cs_clip_renderer_set_audio (CsClipRenderer *self,
+                            gboolean        audio)
+{
+  g_return_if_fail (CS_IS_CLIP_RENDERER (self));
+  self->audio = audio;
+}
+
+void
+cs_clip_renderer_set_progress_func (CsClipRenderer       *self,
+                                    CsRenderProgressFunc  func,
+                                    gpointer              user_data,
+                                    GDestroyNotify        destroy)
+{
+  g_return_if_fail (CS_IS_CLIP_RENDERER (self));
+
+  if (self->progress_destroy != NULL)
+    self->progress_destroy (self->progress_data);
+  self->progress_func = func;
+  self->progress_data = user_data;
+  self->progress_destroy = destroy;
+}
+
+const CsRenderStats *
+cs_clip_renderer_get_stats (CsClipRenderer *self)
+{
+  g_return_val_if_fail (CS_IS_CLIP_RENDERER (self), NULL);
+  return &self->stats;
+}
+
+const char *
+cs_clip_renderer_get_output_format (CsClipRenderer *self)
+{
+  g_return_val_if_fail (CS_IS_CLIP_RENDERER (self), NULL);
+  return self->output_format != AV_PIX_FMT_NONE ? av_get_pix_fmt_name (self->output_format) : NULL;
+}
+
+gint64
+cs_clip_renderer_get_n_frames (CsClipRenderer *self)
+{
+  g_return_val_if_fail (CS_IS_CLIP_RENDERER (self), 0);
+  return self->n_frames;
+}
+
+/* ---- running ---------------------------------------------------------- */
+
+static double
+seconds_since (gint64 start_us)
+{
+  return (g_get_monotonic_time () - start_us) / (double) G_USEC_PER_SEC;
+}
+
+static void
+report_progress (CsClipRenderer *self,
+                 double          fraction,
+                 double          eta)
+{
+  if (self->progress_func != NULL)
+    self->progress_func (self, fraction, eta, self->progress_data);
+}
+
+/* The first frame that starts at or after time_us (n_frames when none does). */
+static gint64
+first_frame_from (CsDecoder *decoder,
+                  gint64     time_us)
+{
+  gint64 lo = 0, hi = cs_decoder_get_n_frames (decoder);
+
+  while (lo < hi)
+    {
+      gint64 mid = lo + (hi - lo) / 2;
+
+      if (cs_decoder_get_frame_time_us (decoder, mid) < time_us)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+/* The first frame's colour description, with the container's tags where the
+ * bitstream has none, made definite. Formats the shaders cannot read are
+ * converted on the CPU first. */
+static gboolean
+input_format (const AVFrame           *frame,
+              const CsVideoStreamInfo *video,
+              CpuConvert              *cc,
+              CsYuvFormat             *fmt,
+              GError                 **error)
+{
+  enum AVColorSpace matrix = frame->colorspace != AVCOL_SPC_UNSPECIFIED ? frame->colorspace : video->color_space;
+  enum AVColorRange range = frame->color_range != AVCOL_RANGE_UNSPECIFIED ? frame->color_range : video->color_range;
+  const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get (frame->format);
+  enum AVPixelFormat target;
+  gboolean rgb;
+  const int *coefs;
+
+  if (cs_yuv_format_is_supported (frame->format))
+    return cs_yuv_format_init (fmt, frame->width, frame->height, frame->format, matrix, range,
+                               frame->chroma_location, error);
+
+  if (desc == NULL || (desc->flags & AV_PIX_FMT_FLAG_HWACCEL))
+    {
+      g_set_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_UNSUPPORTED_FORMAT,
+                   _("Frames in the pixel format %s cannot be styled"), desc != NULL ? desc->name : "?");
+      return FALSE;
+    }
+
+  rgb = (desc->flags & AV_PIX_FMT_FLAG_RGB) != 0;
+  target = desc->comp[0].depth > 8 ? AV_PIX_FMT_YUV444P16LE : AV_PIX_FMT_YUV444P;
+  /* RGB becomes full-range YUV so that nothing is clipped on the way. */
+  if (!cs_yuv_format_init (fmt, frame->width, frame->height, target, rgb ? AVCOL_SPC_UNSPECIFIED : matrix,
+                           rgb ? AVCOL_RANGE_JPEG : range, AVCHROMA_LOC_UNSPECIFIED, error))
+    return FALSE;
+
+  cc->sws = sws_getContext (frame->width, frame->height, frame->format, frame->width, frame->height, target,
+                            SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP,
+                            NULL, NULL, NULL);
+  if (cc->sws == NULL)
+    {
+      g_set_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_UNSUPPORTED_FORMAT,
+                   _("Frames in the pixel format %s cannot be converted for styling"), desc->name);
+      return FALSE;
+    }
+  coefs = sws_getCoefficients (fmt->matrix);
+  sws_setColorspaceDetails (cc->sws, coefs, rgb || fmt->range == AVCOL_RANGE_JPEG,
+                            coefs, fmt->range == AVCOL_RANGE_JPEG, 0, 1 << 16, 1 << 16);
+  cc->frame = av_frame_alloc ();
+  if (cc->frame == NULL)
+    g_error ("Out of memory while allocating a frame");
+  cc->frame->width = frame->width;
+  cc->frame->height = frame->height;
+  cc->frame->format = target;
+  if (av_frame_get_buffer (cc->frame, 0) < 0)
+    g_error ("Out of memory while allocating a frame");
+  g_debug ("Converting %s frames to %s on the CPU", desc->name, av_get_pix_fmt_name (target));
+  return TRUE;
+}
+
+static const AVFrame *
+cpu_convert (CpuConvert    *cc,
+             const AVFrame *frame,
+             GError       **error)
+{
+  if (cc->sws == NULL)
+    return frame;
+  if (frame->width != cc->frame->width || frame->height != cc->frame->height)
+    {
+      g_set_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_FORMAT_CHANGED,
+                   _("The clip changes size part way, from %d×%d to %d×%d"),
+                   cc->frame->width, cc->frame->height, frame->width, frame->height);
+      return NULL;
+    }
+  if (av_frame_make_writable (cc->frame) < 0)
+    g_error ("Out of memory while allocating a frame");
+  sws_scale (cc->sws, (const uint8_t * const *) frame->data, frame->linesize, 0, frame->height,
+             cc->frame->data, cc->frame->linesize);
+  return cc->frame;
+}
+
+static enum AVPixelFormat
+yuv_format_for (int log2_w,
+                int log2_h,
+                int depth)
+{
+  static const enum AVPixelFormat formats[3][3] = {
+    /* 4:2:0, 4:2:2, 4:4:4 */
+    { AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUV422P, AV_PIX_FMT_YUV444P },
+    { AV_PIX_FMT_YUV420P10LE, AV_PIX_FMT_YUV422P10LE, AV_PIX_FMT_YUV444P10LE },
+    { AV_PIX_FMT_YUV420P12LE, AV_PIX_FMT_YUV422P12LE, AV_PIX_FMT_YUV444P12LE },
+  };
+  int d = depth <= 8 ? 0 : depth <= 10 ? 1 : 2;
+  int c = log2_w == 0 && log2_h == 0 ? 2 : log2_h == 0 ? 1 : 0;
+
+  return formats[d][c];
+}
+
+/* Output pixel formats to try, best first: the source's subsampling and
+ * depth, then 4:2:0 at that depth, then 8-bit 4:2:0, which every encoder takes. */
+static guint
+output_candidates (const CsYuvFormat  *in,
+                   gboolean            converted,
+                   enum AVPixelFormat  out[3])
+{
+  guint n = 0;
+  enum AVPixelFormat tries[3];
+
+  /* A source converted on the CPU was not 4:4:4 by nature. */
+  tries[0] = converted ? AV_PIX_FMT_YUV420P : yuv_format_for (in->log2_chroma_w, in->log2_chroma_h, in->depth);
+  tries[1] = yuv_format_for (1, 1, MIN (in->depth, 10));
+  tries[2] = AV_PIX_FMT_YUV420P;
+  for (guint i = 0; i < 3; i++)
+    {
+      gboolean seen = FALSE;
+
+      for (guint k = 0; k < n; k++)
+        seen |= out[k] == tries[i];
+      if (!seen)
+        out[n++] = tries[i];
+    }
+  return n;
+}
+
+static void
+chain_cancel (GCancellable *cancellable,
+              GCancellable *inner)
+{
+  g_cancellable_cancel (inner);
+}
+
+static gboolean
+set_cancelled (GCancellable *cancellable,
+               GError      **error)
+{
+  if (!g_cancellable_is_cancelled (cancellable))
+    return FALSE;
+  g_set_error_literal (error, CS_RENDER_ERROR, CS_RENDER_ERROR_CANCELLED, _("The render was cancelled"));
+  return TRUE;
+}
+
+static CsEncoder *
+start_encoder (CsClipRenderer          *self,
+               const CsVideoStreamInfo *video,
+               const CsYuvFormat       *in,
+               gboolean                 converted,
+               gint64                   start_us,
+               gint64                   end_us,
+               GCancellable            *cancellable,
+               CsYuvFormat             *out,
+               GError                 **error)
+{
+  enum AVPixelFormat candidates[3];
+  guint n = output_candidates (in, converted, candidates);
+  CsVideoStreamInfo tags = *video;
+  g_autoptr(GError) local = NULL;
+  /* Pictures that were not YUV (RGB, PNG, …) are delivered in limited range,
+   * as video usually is; YUV keeps its range. */
+  enum AVColorRange range = converted ? AVCOL_RANGE_MPEG : in->range;
+
+  /* Say in the file what the frames hold: the matrix and range they were
+   * converted with, not "unspecified". */
+  tags.width = in->width;
+  tags.height = in->height;
+  tags.color_space = in->matrix;
+  tags.color_range = range;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CsEncoder) encoder = cs_encoder_new (self->output);
+
+      g_clear_error (&local);
+      /* Players assume left-sited chroma where a file does not say. */
+      if (!cs_yuv_format_init (out, in->width, in->height, candidates[i], in->matrix, range,
+                               AVCHROMA_LOC_LEFT, &local))
+        continue;
+      cs_encoder_set_source (encoder, self->input, &tags);
+      cs_encoder_set_range (encoder, start_us, end_us);
+      g_object_set (encoder,
+                    "video-codec", self->codec,
+                    "crf", self->crf,
+                    "pixel-format", (int) candidates[i],
+                    "total-frames", self->n_frames,
+                    "audio", self->audio,
+                    NULL);
+      if (cs_encoder_start (encoder, cancellable, &local))
+        {
+          self->output_format = candidates[i];
+          return g_steal_pointer (&encoder);
+        }
+      /* Only a pixel format the codec refuses is worth another try. */
+      if (!g_error_matches (local, CS_MEDIA_ERROR, CS_MEDIA_ERROR_INVALID_ARGUMENT))
+        break;
+      g_debug ("The encoder refused %s: %s", av_get_pix_fmt_name (candidates[i]), local->message);
+    }
+  g_propagate_error (error, g_steal_pointer (&local));
+  return NULL;
+}
+
+gboolean
+cs_clip_renderer_run (CsClipRenderer *self,
+                      GCancellable   *cancellable,
+                      GError        **error)
+{
+  gint64 start = g_get_monotonic_time (), loop_start, t;
+  g_autoptr(CsDevice) device = NULL;
+  g_autoptr(CsDecoder) decoder = NULL;
+  g_autoptr(CsVideoStyler) styler = NULL;
+  g_autoptr(CsEncoder) encoder = NULL;
+  g_autoptr(GCancellable) encoder_cancel = g_cancellable_new ();
+  g_autoptr(CsFrame) frame = NULL;
+  g_autoptr(GError) local = NULL;
+  CpuConvert cc = { NULL, NULL };
+  const CsVideoStreamInfo *video;
+  CsYuvFormat in, out;
+  gint64 n, origin, first, end, start_us, end_us, clip_end;
+  gulong cancel_id = 0;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (CS_IS_CLIP_RENDERER (self), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->ran)
+    {
+      g_set_error_literal (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT,
+                           _("A renderer runs once; make a new one to render again"));
+      return FALSE;
+    }
+  self->ran = TRUE;
+  memset (&self->stats, 0, sizeof self->stats);
+
+  if (!(self->degree >= 0.0 && self->degree <= 1.0))
+    {
+      g_set_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT,
+                   _("The style degree must be between 0 and 1, not %g"), self->degree);
+      return FALSE;
+    }
+  if (self->from_us < 0 || (self->to_us >= 0 && self->to_us <= self->from_us))
+    {
+      g_set_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT,
+                   _("The time range %.3f s to %.3f s is empty or negative"),
+                   self->from_us / (double) G_USEC_PER_SEC, self->to_us / (double) G_USEC_PER_SEC);
+      return FALSE;
+    }
+  if (set_cancelled (cancellable, error))
+    return FALSE;
+
+  if (self->device != NULL)
+    device = g_object_ref (self->device);
+  else if ((device = cs_device_new (NULL, error)) == NULL)
+    return FALSE;
+
+  decoder = cs_decoder_new (self->input, cancellable, &local);
+  if (decoder == NULL)
+    goto out;
+  video = cs_decoder_get_video_info (decoder);
+
+  /* The range, as frame numbers [first, end). */
+  n = cs_decoder_get_n_frames (decoder);
+  origin = cs_decoder_get_frame_time_us (decoder, 0);
+  first = self->from_us > 0 ? cs_decoder_get_index_at_time (decoder, origin + self->from_us) : 0;
+  end = self->to_us >= 0 ? first_frame_from (decoder, origin + self->to_us) : n;
+  first = CLAMP (first, 0, n);
+  /* Past the last frame's end nothing is on screen. */
+  clip_end = n > 0 ? cs_decoder_get_frame_time_us (decoder, n - 1) : origin;
+  if (video->frame_rate.num > 0 && video->frame_rate.den > 0)
+    clip_end += av_rescale_q (1, av_inv_q (video->frame_rate), AV_TIME_BASE_Q);
+  if (origin + self->from_us >= clip_end)
+    first = n;
+  if (end <= first)
+    {
+      if (self->to_us >= 0)
+        g_set_error (&local, CS_RENDER_ERROR, CS_RENDER_ERROR_EMPTY_RANGE,
+                     _("No frame of the clip is on screen between %.3f s and %.3f s (it lasts %.3f s)"),
+                     self->from_us / (double) G_USEC_PER_SEC, self->to_us / (double) G_USEC_PER_SEC,
+                     (clip_end - origin) / (double) G_USEC_PER_SEC);
+      else
+        g_set_error (&local, CS_RENDER_ERROR, CS_RENDER_ERROR_EMPTY_RANGE,
+                     _("No frame of the clip is on screen from %.3f s on (it lasts %.3f s)"),
+                     self->from_us / (double) G_USEC_PER_SEC, (clip_end - origin) / (double) G_USEC_PER_SEC);
+      goto out;
+    }
+  self->n_frames = end - first;
+  start_us = cs_decoder_get_frame_time_us (decoder, first);
+  end_us = end < n ? cs_decoder_get_frame_time_us (decoder, end) : -1;
+
+  frame = cs_decoder_seek_frame (decoder, first, cancellable, &local);
+  if (frame == NULL)
+    goto out;
+  if (!input_format (cs_frame_get_av_frame (frame), video, &cc, &in, &local))
+    goto out;
+
+  /* Degree 0 is the source itself: no network, the conversions alone. */
+  styler = cs_video_styler_new (device, self->degree > 0.0 ? self->style : NULL, self->precision, &local);
+  if (styler == NULL)
+    goto out;
+
+  if (cancellable != NULL)
+    cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (chain_cancel),
+                                       g_object_ref (encoder_cancel), g_object_unref);
+  encoder = start_encoder (self, video, &in, cc.sws != NULL, start_us, end_us, encoder_cancel, &out, &local);
+  if (encoder == NULL)
+    goto out;
+
+  if (!cs_video_styler_configure (styler, &in, &out, &local))
+    goto out;
+
+  {
+    g_autofree char *a = cs_yuv_format_describe (&in);
+    g_autofree char *b = cs_yuv_format_describe (&out);
+    g_debug ("Rendering frames %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT " of %s: %s to %s",
+             first, end - 1, self->input, a, b);
+  }
+
+  loop_start = g_get_monotonic_time ();
+  self->stats.setup = seconds_since (start);
+  for (gint64 i = first; i < end; i++)
+    {
+      const AVFrame *source;
+      AVFrame *styled;
+      gboolean pushed;
+      double done;
+
+      if (set_cancelled (cancellable, &local))
+        goto out;
+      if (frame == NULL)
+        {
+          t = g_get_monotonic_time ();
+          frame = cs_decoder_next_frame (decoder, cancellable, &local);
+          self->stats.decode += seconds_since (t);
+          if (frame == NULL)
+            {
+              if (local == NULL)
+                g_set_error (&local, CS_MEDIA_ERROR, CS_MEDIA_ERROR_CORRUPT,
+                             _("The clip ended at frame %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT),
+                             i, n);
+              goto out;
+            }
+        }
+
+      t = g_get_monotonic_time ();
+      source = cpu_convert (&cc, cs_frame_get_av_frame (frame), &local);
+      if (source == NULL || !cs_video_styler_upload (styler, source, &local))
+        goto out;
+      g_clear_pointer (&frame, cs_frame_unref);
+      self->stats.upload += seconds_since (t);
+
+      t = g_get_monotonic_time ();
+      if (!cs_video_styler_run (styler, self->degree, cancellable, &local))
+        goto out;
+      self->stats.gpu += seconds_since (t);
+
+      t = g_get_monotonic_time ();
+      styled = cs_video_styler_download (styler);
+      self->stats.download += seconds_since (t);
+
+      t = g_get_monotonic_time ();
+      pushed = cs_encoder_push_frame (encoder, styled, &local);
+      av_frame_free (&styled);
+      self->stats.encode += seconds_since (t);
+      if (!pushed)
+        goto out;
+
+      self->stats.frames++;
+      done = (double) self->stats.frames / self->n_frames;
+      report_progress (self, MIN (done, 0.999), seconds_since (loop_start) * (1.0 - done) / done);
+    }
+
+  t = g_get_monotonic_time ();
+  ok = cs_encoder_finish (encoder, &local);
+  self->stats.encode += seconds_since (t);
+  g_clear_object (&encoder);
+  if (ok)
+    report_progress (self, 1.0, 0.0);
+
+out:
+  if (encoder != NULL)
+    {
+      /* Stops the encoder's thread and deletes its unfinished file. */
+      g_cancellable_cancel (encoder_cancel);
+      cs_encoder_finish (encoder, NULL);
+    }
+  if (cancel_id != 0)
+    g_cancellable_disconnect (cancellable, cancel_id);
+  cpu_convert_clear (&cc);
+  self->stats.wall = seconds_since (start);
+
+  if (!ok)
+    {
+      if (g_cancellable_is_cancelled (cancellable))
+        set_cancelled (cancellable, error);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
+    }
+  return ok;
+}
+
+static void
+run_in_thread (GTask        *task,
+               gpointer      source,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (cs_clip_renderer_run (CS_CLIP_RENDERER (source), cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+cs_clip_renderer_run_async (CsClipRenderer      *self,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CS_IS_CLIP_RENDERER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cs_clip_renderer_run_async);
+  /* The result is the render's own: a cancelled render still reports how it ended. */
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_run_in_thread (task, run_in_thread);
+}
+
+gboolean
+cs_clip_renderer_run_finish (CsClipRenderer  *self,
+                             GAsyncResult    *result,
+                             GError         **error)
+{
+  g_return_val_if_fail (CS_IS_CLIP_RENDERER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,140 @@
+/* cs-clip-renderer.h: a whole clip, or a stretch of it, styled into a new file
+ *
+ * Three stages overlap: the decoder's thread decodes frames ahead, the
+ * calling thread uploads each frame and styles it on the GPU (one
+ * submission, see CsVideoStyler), and the encoder's thread encodes and muxes
+ * the frames before it. The output has the range's frames, one for one, at
+ * the source's frame rate, with the source's audio cut to the range. Nothing
+ * appears at the destination until the file is complete: a failed or
+ * cancelled render leaves the destination as it was.
+ *
+ *   g_autoptr(CsClipRenderer) r = cs_clip_renderer_new ("in.mp4", "out.mp4");
+ *   cs_clip_renderer_set_style (r, style);
+ *   cs_clip_renderer_set_range (r, 2 * G_USEC_PER_SEC, 5 * G_USEC_PER_SEC);
+ *   if (!cs_clip_renderer_run (r, cancellable, &error)) …
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "cs-engine.h"
+#include "cs-media.h"
+#include "cs-style.h"
+
+G_BEGIN_DECLS
+
+#define CS_TYPE_CLIP_RENDERER (cs_clip_renderer_get_type ())
+G_DECLARE_FINAL_TYPE (CsClipRenderer, cs_clip_renderer, CS, CLIP_RENDERER, GObject)
+
+/**
+ * CsRenderStats:
+ * @frames: frames written.
+ * @setup: seconds opening the clip and the encoder and preparing the network.
+ * @wall: seconds from the start of cs_clip_renderer_run() to the file in place.
+ * @decode: seconds the GPU loop waited for decoded frames (the decoder's thread
+ *   works ahead, so this is only what it could not hide).
+ * @upload: seconds copying frames into the GPU's input buffer.
+ * @gpu: seconds the GPU spent converting, styling and converting back.
+ * @download: seconds copying styled frames out of the GPU's output buffer.
+ * @encode: seconds the GPU loop waited for the encoder (a full queue), plus
+ *   flushing the last frames, the audio and the container at the end.
+ *
+ * Where the time of a render went. The loop's own parts (decode, upload, gpu,
+ * download, encode) add up to the time after setup; when the GPU is the
+ * slowest stage, decode and encode are near zero and (upload + gpu + download)
+ * / (wall - setup) says how close the pipeline comes to the GPU alone.
+ */
+typedef struct {
+  gint64 frames;
+  double setup;
+  double wall;
+  double decode;
+  double upload;
+  double gpu;
+  double download;
+  double encode;
+} CsRenderStats;
+
+/**
+ * CsRenderProgressFunc:
+ * @renderer: the renderer
+ * @fraction: share of the range's frames styled and handed to the encoder, 0 to 1
+ * @eta_seconds: estimated seconds left, or -1 while unknown
+ * @user_data: the data given to cs_clip_renderer_set_progress_func()
+ *
+ * Called on the thread running the render after each frame, and with 1 once
+ * the file is in place.
+ */
+typedef void (*CsRenderProgressFunc) (CsClipRenderer *renderer,
+                                      double          fraction,
+                                      double          eta_seconds,
+                                      gpointer        user_data);
+
+/* A render of the clip at input into a new file at output (.mp4, .mkv or
+ * .webm); configure it with the setters, then run it once. */
+CsClipRenderer *cs_clip_renderer_new             (const char           *input,
+                                                  const char           *output);
+
+const char     *cs_clip_renderer_get_input       (CsClipRenderer       *self);
+const char     *cs_clip_renderer_get_output      (CsClipRenderer       *self);
+
+/* The GPU to run on; NULL (the default) opens cs_device_new (NULL) at run. */
+void            cs_clip_renderer_set_device      (CsClipRenderer       *self,
+                                                  CsDevice             *device);
+/* The style; NULL (the default) passes the frames through the colour
+ * conversions alone, as degree 0 does. */
+void            cs_clip_renderer_set_style       (CsClipRenderer       *self,
+                                                  CsStyle              *style);
+/* How much style, 0 (the original; the network is then not run at all) to 1
+ * (the default). Out-of-range values are refused when the render runs. */
+void            cs_clip_renderer_set_degree      (CsClipRenderer       *self,
+                                                  double                degree);
+/* Arithmetic of the network; CS_PRECISION_AUTO (the default) takes the device's. */
+void            cs_clip_renderer_set_precision   (CsClipRenderer       *self,
+                                                  CsPrecision           precision);
+/* The stretch [from_us, to_us) to render, in microseconds from the clip's
+ * first frame: from the frame on screen at from_us up to the last frame that
+ * starts before to_us. to_us -1 (the default) runs to the end. */
+void            cs_clip_renderer_set_range       (CsClipRenderer       *self,
+                                                  gint64                from_us,
+                                                  gint64                to_us);
+/* CS_VIDEO_CODEC_AUTO (the default): H.264 for .mp4 and .mkv, VP9 for .webm. */
+void            cs_clip_renderer_set_video_codec (CsClipRenderer       *self,
+                                                  CsVideoCodec          codec);
+/* Constant quality for the encoder; -1 (the default) keeps the codec's own. */
+void            cs_clip_renderer_set_crf         (CsClipRenderer       *self,
+                                                  int                   crf);
+/* Copy the source's audio streams (TRUE, the default) or leave them out. */
+void            cs_clip_renderer_set_audio       (CsClipRenderer       *self,
+                                                  gboolean              audio);
+void            cs_clip_renderer_set_progress_func (CsClipRenderer     *self,
+                                                  CsRenderProgressFunc  func,
+                                                  gpointer              user_data,
+                                                  GDestroyNotify        destroy);
+
+/* Renders; blocks until the file is in place, the render failed, or
+ * cancellable was cancelled (CS_RENDER_ERROR_CANCELLED). A renderer runs once. */
+gboolean        cs_clip_renderer_run             (CsClipRenderer       *self,
+                                                  GCancellable         *cancellable,
+                                                  GError              **error);
+/* The same on a thread of its own; callback runs in the thread-default main
+ * context of the caller. The progress function still runs on the render's thread. */
+void            cs_clip_renderer_run_async       (CsClipRenderer       *self,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+gboolean        cs_clip_renderer_run_finish      (CsClipRenderer       *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+
+/* Where the time went; complete once the run returns (also after a failure,
+ * for the frames done). */
+const CsRenderStats *cs_clip_renderer_get_stats  (CsClipRenderer       *self);
+/* The pixel format written ("yuv420p", …), known once the run has started the encoder. */
+const char     *cs_clip_renderer_get_output_format (CsClipRenderer     *self);
+/* Number of frames the range holds, known once the run has opened the clip. */
+gint64          cs_clip_renderer_get_n_frames    (CsClipRenderer       *self);
+
+G_END_DECLS
