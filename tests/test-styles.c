@@ -1363,12 +1363,12 @@ test_cli_errors (void)
   g_assert_no_error (error);
   g_assert_cmpmem (before, before_len, after, after_len);
 
-  /* Not an image, a video, nothing at all. */
+  /* Neither an image nor a clip; the head of a clip and nothing more; nothing at all. */
   run_tool (&r, CS_RENDER_EXE, text, "-o", output, "--style", style, NULL);
-  assert_failed (&r, "celshade-render", "not an image");
+  assert_failed (&r, "celshade-render", "not a video or audio file");
   run_clear (&r);
   run_tool (&r, CS_RENDER_EXE, video, "-o", output, "--style", style, NULL);
-  assert_failed (&r, "celshade-render", "video");
+  assert_failed (&r, "celshade-render", "cannot be read");
   run_clear (&r);
   run_tool (&r, CS_RENDER_EXE, "/nonexistent.png", "-o", output, "--style", style, NULL);
   assert_failed (&r, "celshade-render", "does not exist");

@@ -1,4 +1,4 @@
-/* celshade-render: styles a still image from the command line
+/* celshade-render: styles a still image or a clip from the command line
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,9 +11,12 @@
 #include <unistd.h>
 
 #include <gio/gio.h>
+#include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
+#include "cs-media.h"
+#include "cs-render.h"
 #include "cs-styles.h"
 
 static char *opt_output;
@@ -23,10 +26,15 @@ static char *opt_device;
 static char *opt_precision;
 static gboolean opt_quiet;
 static gboolean opt_version;
+static double opt_from = -1;
+static double opt_to = -1;
+static char *opt_codec;
+static int opt_crf = -1;
+static gboolean opt_no_audio;
 
 static const GOptionEntry entries[] = {
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
-    N_("The image to write: .png, or .jpg/.jpeg (required)"), N_("OUTPUT") },
+    N_("The file to write: .png or .jpg for an image, .mp4, .mkv or .webm for a clip (required)"), N_("OUTPUT") },
   { "style", 's', 0, G_OPTION_ARG_FILENAME, &opt_style,
     N_("The style folder (style.json, model.onnx), e.g. one made by celshade-import (required)"), N_("STYLE_DIR") },
   { "degree", 'g', 0, G_OPTION_ARG_DOUBLE, &opt_degree,
@@ -35,6 +43,16 @@ static const GOptionEntry entries[] = {
     N_("Vulkan device index or name (default: $CELSHADE_DEVICE, else the best)"), N_("DEVICE") },
   { "precision", 'p', 0, G_OPTION_ARG_STRING, &opt_precision,
     N_("Arithmetic: fp32 or fp16 (default: the device's best)"), N_("PRECISION") },
+  { "from", 0, 0, G_OPTION_ARG_DOUBLE, &opt_from,
+    N_("Clips: start at this time, in seconds (default: the start)"), N_("T") },
+  { "to", 0, 0, G_OPTION_ARG_DOUBLE, &opt_to,
+    N_("Clips: stop before this time, in seconds (default: the end)"), N_("T") },
+  { "codec", 'c', 0, G_OPTION_ARG_STRING, &opt_codec,
+    N_("Clips: video codec h264, vp9, av1 or ffv1 (default: H.264 for .mp4/.mkv, VP9 for .webm)"), N_("NAME") },
+  { "crf", 0, 0, G_OPTION_ARG_INT, &opt_crf,
+    N_("Clips: constant quality, lower is better (default: the codec's own)"), N_("N") },
+  { "no-audio", 0, 0, G_OPTION_ARG_NONE, &opt_no_audio,
+    N_("Clips: leave the audio out (default: every audio stream is kept)"), NULL },
   { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet,
     N_("Print nothing but errors"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
@@ -60,29 +78,12 @@ fail (const char *format,
   return EXIT_FAILURE;
 }
 
-/* NULL when gdk-pixbuf can read path as a still image, else why not. */
-static char *
-why_not_an_image (const char *path)
+/* Whether gdk-pixbuf reads path as a still image; anything else is taken
+ * for a clip and goes to FFmpeg, which says clearly what it is not. */
+static gboolean
+is_still_image (const char *path)
 {
-  g_autofree char *content_type = NULL;
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileInputStream) stream = NULL;
-  guint8 head[4096];
-  gssize n = 0;
-
-  if (gdk_pixbuf_get_file_info (path, NULL, NULL) != NULL)
-    return NULL;
-
-  stream = g_file_read (file, NULL, NULL);
-  if (stream != NULL)
-    n = g_input_stream_read (G_INPUT_STREAM (stream), head, sizeof head, NULL, NULL);
-  content_type = g_content_type_guess (path, n > 0 ? head : NULL, MAX (n, 0), NULL);
-
-  if (g_content_type_is_mime_type (content_type, "video/*") ||
-      g_str_has_prefix (content_type, "video/"))
-    return g_strdup_printf (_("“%s” is a video; celshade-render styles still images (PNG, JPEG) "
-                              "only for now"), path);
-  return g_strdup_printf (_("“%s” is not an image celshade-render can read (PNG or JPEG)"), path);
+  return gdk_pixbuf_get_file_info (path, NULL, NULL) != NULL;
 }
 
 static gboolean
@@ -124,12 +125,176 @@ can_write_beside (const char *path,
 }
 
 static gboolean
-has_image_suffix (const char *path)
+has_suffix (const char *path, const char *const *suffixes)
 {
   g_autofree char *lower = g_ascii_strdown (path, -1);
 
-  return g_str_has_suffix (lower, ".png") || g_str_has_suffix (lower, ".jpg") ||
-         g_str_has_suffix (lower, ".jpeg");
+  for (guint i = 0; suffixes[i] != NULL; i++)
+    if (g_str_has_suffix (lower, suffixes[i]))
+      return TRUE;
+  return FALSE;
+}
+
+static const char *const image_suffixes[] = { ".png", ".jpg", ".jpeg", NULL };
+static const char *const clip_suffixes[] = { ".mp4", ".mkv", ".webm", NULL };
+
+/* ---- clips ------------------------------------------------------------ */
+
+typedef struct {
+  GMainLoop *loop;
+  GCancellable *cancellable;
+  gboolean ok;
+  GError *error;
+  gboolean tty;
+  gint64 started;
+  gint64 last_print;
+} ClipRun;
+
+static void
+format_duration (double seconds, char *buf, gsize len)
+{
+  int s = (int) (seconds + 0.5);
+  if (s >= 3600)
+    g_snprintf (buf, len, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+  else
+    g_snprintf (buf, len, "%d:%02d", s / 60, s % 60);
+}
+
+/* Runs on the render's thread: a progress line that rewrites itself on a
+ * terminal, and one line every ten seconds otherwise. */
+static void
+on_progress (CsClipRenderer *renderer, double fraction, double eta, gpointer user_data)
+{
+  ClipRun *run = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 n = cs_clip_renderer_get_n_frames (renderer);
+  double elapsed = (now - run->started) / 1e6;
+  char eta_text[32] = "?";
+
+  if (opt_quiet)
+    return;
+  if (!run->tty && now - run->last_print < 10 * G_USEC_PER_SEC && fraction < 1.0)
+    return;
+  run->last_print = now;
+  if (eta >= 0)
+    format_duration (eta, eta_text, sizeof eta_text);
+  g_printerr ("%s%5.1f%%  frame %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "  %.2f fps  ETA %s%s",
+              run->tty ? "\r" : "", 100.0 * fraction, (gint64) (fraction * n + 0.5), n,
+              elapsed > 0 ? fraction * n / elapsed : 0.0, eta_text, run->tty ? "  " : "\n");
+}
+
+static void
+on_clip_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ClipRun *run = user_data;
+
+  run->ok = cs_clip_renderer_run_finish (CS_CLIP_RENDERER (source), result, &run->error);
+  g_main_loop_quit (run->loop);
+}
+
+static gboolean
+on_interrupt (gpointer user_data)
+{
+  ClipRun *run = user_data;
+
+  /* The render stops and removes its partial file; the destination is
+   * left as it was. */
+  g_cancellable_cancel (run->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+render_clip (const char *input_path, CsStyle *style, CsPrecision precision)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CsMediaInfo) info = NULL;
+  g_autoptr(CsDevice) device = NULL;
+  g_autoptr(CsClipRenderer) renderer = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  ClipRun run = { loop, cancellable, FALSE, NULL, isatty (STDERR_FILENO), 0, 0 };
+  CsVideoCodec codec = CS_VIDEO_CODEC_AUTO;
+  const CsRenderStats *stats;
+  guint sigint, sigterm;
+
+  /* A clip that cannot be read is refused before anything else. */
+  info = cs_media_probe (input_path, CS_MEDIA_PROBE_NONE, NULL, &error);
+  if (info == NULL)
+    return fail ("%s", error->message);
+  if (info->video == NULL)
+    return fail (_("“%s” has no video stream"), input_path);
+  if (!has_suffix (opt_output, clip_suffixes))
+    return fail (_("the output “%s” of a clip must end in .mp4, .mkv or .webm"), opt_output);
+  if (opt_codec != NULL)
+    {
+      g_autoptr(GEnumClass) codecs = g_type_class_ref (CS_TYPE_VIDEO_CODEC);
+      GEnumValue *value = g_enum_get_value_by_nick (codecs, opt_codec);
+      if (value == NULL || value->value == CS_VIDEO_CODEC_AUTO)
+        return fail (_("--codec takes h264, vp9, av1 or ffv1, not “%s”"), opt_codec);
+      codec = value->value;
+      if (!cs_encoder_codec_available (codec))
+        return fail (_("this FFmpeg has no encoder for %s"), opt_codec);
+    }
+  if (opt_from >= 0 && opt_to >= 0 && opt_to <= opt_from)
+    return fail (_("--to (%g s) must come after --from (%g s)"), opt_to, opt_from);
+
+  device = cs_device_new (opt_device, &error);
+  if (device == NULL)
+    return fail ("%s", error->message);
+
+  renderer = cs_clip_renderer_new (input_path, opt_output);
+  cs_clip_renderer_set_device (renderer, device);
+  cs_clip_renderer_set_style (renderer, style);
+  cs_clip_renderer_set_degree (renderer, opt_degree);
+  cs_clip_renderer_set_precision (renderer, precision);
+  cs_clip_renderer_set_range (renderer, opt_from >= 0 ? (gint64) (opt_from * G_USEC_PER_SEC) : 0,
+                              opt_to >= 0 ? (gint64) (opt_to * G_USEC_PER_SEC) : -1);
+  cs_clip_renderer_set_video_codec (renderer, codec);
+  cs_clip_renderer_set_crf (renderer, opt_crf);
+  cs_clip_renderer_set_audio (renderer, !opt_no_audio);
+  cs_clip_renderer_set_progress_func (renderer, on_progress, &run, NULL);
+
+  sigint = g_unix_signal_add (SIGINT, on_interrupt, &run);
+  sigterm = g_unix_signal_add (SIGTERM, on_interrupt, &run);
+  run.started = g_get_monotonic_time ();
+  cs_clip_renderer_run_async (renderer, cancellable, on_clip_done, &run);
+  g_main_loop_run (loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  if (run.tty && !opt_quiet)
+    g_printerr ("\n");
+
+  if (!run.ok)
+    {
+      int status = fail ("%s", run.error->message);
+      g_clear_error (&run.error);
+      return g_cancellable_is_cancelled (cancellable) ? 130 : status;
+    }
+  if (cs_device_get_validation_errors (device) > 0)
+    {
+      /* The file is complete, but the run was not clean: say so. */
+      return fail (_("%u Vulkan validation messages (CELSHADE_VALIDATION is set)"),
+                   cs_device_get_validation_errors (device));
+    }
+
+  stats = cs_clip_renderer_get_stats (renderer);
+  if (!opt_quiet && stats != NULL)
+    {
+      double work = stats->wall - stats->setup;
+      double gpu = stats->upload + stats->gpu + stats->download;
+      g_print (_("%s → %s with “%s” at degree %.2f on %s: %" G_GINT64_FORMAT " frames (%s) in %.1f s, "
+                 "%.2f frames per second\n"),
+               input_path, opt_output, style ? cs_style_get_name (style) : _("no style"), opt_degree,
+               cs_device_get_name (device), stats->frames, cs_clip_renderer_get_output_format (renderer),
+               stats->wall, work > 0 ? stats->frames / work : 0.0);
+      g_print (_("stages: setup %.2f s, waiting for the decoder %.2f s, GPU %.2f s "
+                 "(upload %.2f, run %.2f, download %.2f), waiting for the encoder %.2f s; "
+                 "total / GPU stage alone = %.3f\n"),
+               stats->setup, stats->decode, gpu, stats->upload, stats->gpu, stats->download,
+               stats->encode, gpu > 0 ? work / gpu : 0.0);
+    }
+  cs_device_save_pipeline_cache (device);
+  return EXIT_SUCCESS;
 }
 
 static const char *
@@ -150,7 +315,6 @@ main (int   argc,
   g_autoptr(CsImage) input = NULL;
   g_autoptr(CsImage) output = NULL;
   g_autoptr(GTimer) timer = NULL;
-  g_autofree char *why = NULL;
   g_autofree char *out_dir = NULL;
   CsPrecision precision = CS_PRECISION_AUTO;
   const char *input_path;
@@ -162,16 +326,17 @@ main (int   argc,
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
-    _("Styles a still image (PNG or JPEG) with a Celshade style and writes the result.\n"
-      "Video input will come with the media layer."));
+    _("Styles a still image (PNG or JPEG) or a clip (anything FFmpeg reads) with a\n"
+      "Celshade style and writes the result; a clip keeps its frames, timing and audio."));
   g_option_context_set_description (context,
     _("The degree blends the original and the styled image:\n"
       "  output = (1 - D) * input + D * styled\n"
       "The output has the input's size; it is written whole or not at all, and never\n"
       "over the input.\n"
       "\n"
-      "Example:\n"
-      "  celshade-render photo.jpg -o styled.png --style ~/styles/udnie --degree 0.8\n"));
+      "Examples:\n"
+      "  celshade-render photo.jpg -o styled.png --style ~/styles/udnie --degree 0.8\n"
+      "  celshade-render clip.mp4 -o styled.mp4 --style ~/styles/udnie --from 2 --to 5\n"));
 
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return fail ("%s", error->message);
@@ -183,8 +348,8 @@ main (int   argc,
     }
 
   if (argc != 2)
-    return fail ("%s", argc < 2 ? _("no input image given (see --help)")
-                                : _("give exactly one input image (see --help)"));
+    return fail ("%s", argc < 2 ? _("no input given (see --help)")
+                                : _("give exactly one input (see --help)"));
   input_path = argv[1];
   if (opt_output == NULL)
     return fail ("%s", _("no output given: add -o OUTPUT.png"));
@@ -208,11 +373,6 @@ main (int   argc,
     return fail (_("the input “%s” does not exist"), input_path);
   if (!g_file_test (input_path, G_FILE_TEST_IS_REGULAR))
     return fail (_("the input “%s” is not a file"), input_path);
-  why = why_not_an_image (input_path);
-  if (why != NULL)
-    return fail ("%s", why);
-  if (!has_image_suffix (opt_output))
-    return fail (_("the output “%s” must end in .png, .jpg or .jpeg"), opt_output);
   if (same_file (input_path, opt_output))
     return fail (_("the output “%s” is the input itself; choose another file"), opt_output);
   if (g_file_test (opt_output, G_FILE_TEST_IS_DIR))
@@ -226,6 +386,13 @@ main (int   argc,
   style = cs_style_new_from_folder (opt_style, &error);
   if (style == NULL)
     return fail ("%s", error->message);
+
+  if (!is_still_image (input_path))
+    return render_clip (input_path, style, precision);
+  if (opt_from >= 0 || opt_to >= 0 || opt_codec != NULL || opt_crf >= 0 || opt_no_audio)
+    return fail ("%s", _("--from, --to, --codec, --crf and --no-audio apply to clips, not images"));
+  if (!has_suffix (opt_output, image_suffixes))
+    return fail (_("the output “%s” of an image must end in .png, .jpg or .jpeg"), opt_output);
 
   input = cs_image_load (input_path, &error);
   if (input == NULL)
