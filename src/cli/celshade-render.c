@@ -5,6 +5,7 @@
 #include "cs-config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +17,15 @@
 #include <glib/gstdio.h>
 
 #include "cs-media.h"
+#include "cs-project-renderer.h"
 #include "cs-render.h"
 #include "cs-styles.h"
 
 static char *opt_output;
 static char *opt_style;
-static double opt_degree = 1.0;
+/* NaN until given, so that --project can refuse it: a project's degrees
+ * come from its keyframes. */
+static double opt_degree = NAN;
 static char *opt_device;
 static char *opt_precision;
 static gboolean opt_quiet;
@@ -31,10 +35,14 @@ static double opt_to = -1;
 static char *opt_codec;
 static int opt_crf = -1;
 static gboolean opt_no_audio;
+static char *opt_project;
 
 static const GOptionEntry entries[] = {
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
     N_("The file to write: .png or .jpg for an image, .mp4, .mkv or .webm for a clip (required)"), N_("OUTPUT") },
+  { "project", 'P', 0, G_OPTION_ARG_FILENAME, &opt_project,
+    N_("Render a Celshade project (segments, keyframes, cross-fades) instead of INPUT with one style"),
+    N_("FILE.celshade") },
   { "style", 's', 0, G_OPTION_ARG_FILENAME, &opt_style,
     N_("The style folder (style.json, model.onnx), e.g. one made by celshade-import (required)"), N_("STYLE_DIR") },
   { "degree", 'g', 0, G_OPTION_ARG_DOUBLE, &opt_degree,
@@ -203,8 +211,10 @@ on_interrupt (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A project's clip is rendered with the project's own styles; a single
+ * clip with @style at --degree. */
 static int
-render_clip (const char *input_path, CsStyle *style, CsPrecision precision)
+render_clip (const char *input_path, CsStyle *style, CsProject *project, CsPrecision precision)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CsMediaInfo) info = NULL;
@@ -242,10 +252,19 @@ render_clip (const char *input_path, CsStyle *style, CsPrecision precision)
   if (device == NULL)
     return fail ("%s", error->message);
 
-  renderer = cs_clip_renderer_new (input_path, opt_output);
+  if (project != NULL)
+    {
+      renderer = cs_project_renderer_new (project, opt_output, &error);
+      if (renderer == NULL)
+        return fail ("%s", error->message);
+    }
+  else
+    {
+      renderer = cs_clip_renderer_new (input_path, opt_output);
+      cs_clip_renderer_set_style (renderer, style);
+      cs_clip_renderer_set_degree (renderer, opt_degree);
+    }
   cs_clip_renderer_set_device (renderer, device);
-  cs_clip_renderer_set_style (renderer, style);
-  cs_clip_renderer_set_degree (renderer, opt_degree);
   cs_clip_renderer_set_precision (renderer, precision);
   cs_clip_renderer_set_range (renderer, opt_from >= 0 ? (gint64) (opt_from * G_USEC_PER_SEC) : 0,
                               opt_to >= 0 ? (gint64) (opt_to * G_USEC_PER_SEC) : -1);
@@ -282,11 +301,18 @@ render_clip (const char *input_path, CsStyle *style, CsPrecision precision)
     {
       double work = stats->wall - stats->setup;
       double gpu = stats->upload + stats->gpu + stats->download;
-      g_print (_("%s → %s with “%s” at degree %.2f on %s: %" G_GINT64_FORMAT " frames (%s) in %.1f s, "
-                 "%.2f frames per second\n"),
-               input_path, opt_output, style ? cs_style_get_name (style) : _("no style"), opt_degree,
-               cs_device_get_name (device), stats->frames, cs_clip_renderer_get_output_format (renderer),
-               stats->wall, work > 0 ? stats->frames / work : 0.0);
+      if (project != NULL)
+        g_print (_("%s → %s: %u segments with %u styles on %s: %" G_GINT64_FORMAT " frames (%s) in %.1f s, "
+                   "%.2f frames per second\n"),
+                 opt_project, opt_output, cs_project_get_n_segments (project),
+                 cs_project_renderer_get_n_styles (renderer), cs_device_get_name (device), stats->frames,
+                 cs_clip_renderer_get_output_format (renderer), stats->wall, work > 0 ? stats->frames / work : 0.0);
+      else
+        g_print (_("%s → %s with “%s” at degree %.2f on %s: %" G_GINT64_FORMAT " frames (%s) in %.1f s, "
+                   "%.2f frames per second\n"),
+                 input_path, opt_output, style ? cs_style_get_name (style) : _("no style"), opt_degree,
+                 cs_device_get_name (device), stats->frames, cs_clip_renderer_get_output_format (renderer),
+                 stats->wall, work > 0 ? stats->frames / work : 0.0);
       g_print (_("stages: setup %.2f s, waiting for the decoder %.2f s, GPU %.2f s "
                  "(upload %.2f, run %.2f, download %.2f), waiting for the encoder %.2f s; "
                  "total / GPU stage alone = %.3f\n"),
@@ -314,6 +340,7 @@ main (int   argc,
   g_autoptr(CsStylizer) stylizer = NULL;
   g_autoptr(CsImage) input = NULL;
   g_autoptr(CsImage) output = NULL;
+  g_autoptr(CsProject) project = NULL;
   g_autoptr(GTimer) timer = NULL;
   g_autofree char *out_dir = NULL;
   CsPrecision precision = CS_PRECISION_AUTO;
@@ -322,7 +349,7 @@ main (int   argc,
 
   setlocale (LC_ALL, "");
 
-  context = g_option_context_new (_("INPUT -o OUTPUT --style STYLE_DIR"));
+  context = g_option_context_new (_("INPUT -o OUTPUT --style STYLE_DIR | --project FILE.celshade -o OUTPUT"));
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
@@ -336,7 +363,8 @@ main (int   argc,
       "\n"
       "Examples:\n"
       "  celshade-render photo.jpg -o styled.png --style ~/styles/udnie --degree 0.8\n"
-      "  celshade-render clip.mp4 -o styled.mp4 --style ~/styles/udnie --from 2 --to 5\n"));
+      "  celshade-render clip.mp4 -o styled.mp4 --style ~/styles/udnie --from 2 --to 5\n"
+      "  celshade-render --project edit.celshade -o styled.mkv\n"));
 
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return fail ("%s", error->message);
@@ -347,14 +375,36 @@ main (int   argc,
       return EXIT_SUCCESS;
     }
 
-  if (argc != 2)
+  if (opt_project != NULL)
+    {
+      if (argc != 1)
+        return fail ("%s", _("--project takes no INPUT: the clip comes from the project"));
+      if (opt_style != NULL)
+        return fail ("%s", _("--project takes no --style: the styles come from the project"));
+    }
+  else if (argc != 2)
     return fail ("%s", argc < 2 ? _("no input given (see --help)")
                                 : _("give exactly one input (see --help)"));
-  input_path = argv[1];
   if (opt_output == NULL)
-    return fail ("%s", _("no output given: add -o OUTPUT.png"));
-  if (opt_style == NULL)
+    return fail ("%s", opt_project != NULL ? _("no output given: add -o OUTPUT.mkv")
+                                           : _("no output given: add -o OUTPUT.png"));
+  if (opt_project != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_commandline_arg (opt_project);
+
+      project = cs_project_load (file, CS_PROJECT_LOAD_NONE, NULL, &error);
+      if (project == NULL)
+        return fail (_("cannot open the project “%s”: %s"), opt_project, error->message);
+      input_path = cs_source_clip_get_path (cs_project_get_source (project));
+    }
+  else
+    input_path = argv[1];
+  if (opt_project == NULL && opt_style == NULL)
     return fail ("%s", _("no style given: add --style STYLE_DIR"));
+  if (opt_project != NULL && !isnan (opt_degree))
+    return fail ("%s", _("--project takes no --degree: the degrees come from the project's keyframes"));
+  if (isnan (opt_degree))
+    opt_degree = 1.0;
   if (!(opt_degree >= 0.0 && opt_degree <= 1.0))
     return fail (_("--degree must be between 0 and 1, not %g"), opt_degree);
   if (opt_precision != NULL)
@@ -369,6 +419,8 @@ main (int   argc,
 
   /* Everything that can be checked cheaply is checked before the network
    * runs, so a mistake costs no time. */
+  if (project != NULL && cs_project_check_source (project, NULL, &error) != CS_SOURCE_STATUS_OK)
+    return fail (_("%s Open the project in Celshade and relink its clip."), error->message);
   if (!g_file_test (input_path, G_FILE_TEST_EXISTS))
     return fail (_("the input “%s” does not exist"), input_path);
   if (!g_file_test (input_path, G_FILE_TEST_IS_REGULAR))
@@ -383,12 +435,15 @@ main (int   argc,
   if (!can_write_beside (opt_output, &error))
     return fail (_("cannot write “%s”: %s"), opt_output, error->message);
 
+  if (project != NULL)
+    return render_clip (input_path, NULL, project, precision);
+
   style = cs_style_new_from_folder (opt_style, &error);
   if (style == NULL)
     return fail ("%s", error->message);
 
   if (!is_still_image (input_path))
-    return render_clip (input_path, style, precision);
+    return render_clip (input_path, style, NULL, precision);
   if (opt_from >= 0 || opt_to >= 0 || opt_codec != NULL || opt_crf >= 0 || opt_no_audio)
     return fail ("%s", _("--from, --to, --codec, --crf and --no-audio apply to clips, not images"));
   if (!has_suffix (opt_output, image_suffixes))

@@ -36,6 +36,10 @@ struct _CsClipRenderer
   CsRenderProgressFunc progress_func;
   gpointer       progress_data;
   GDestroyNotify progress_destroy;
+  GPtrArray     *plan_styles;
+  CsRenderPlanFunc plan_func;
+  gpointer       plan_data;
+  GDestroyNotify plan_destroy;
 
   /* What a run found and did. */
   gboolean       ran;
@@ -81,6 +85,9 @@ cs_clip_renderer_finalize (GObject *object)
   g_clear_object (&self->style);
   if (self->progress_destroy != NULL)
     self->progress_destroy (self->progress_data);
+  if (self->plan_destroy != NULL)
+    self->plan_destroy (self->plan_data);
+  g_clear_pointer (&self->plan_styles, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cs_clip_renderer_parent_class)->finalize (object);
 }
@@ -258,6 +265,27 @@ cs_clip_renderer_set_progress_func (CsClipRenderer       *self,
   self->progress_func = func;
   self->progress_data = user_data;
   self->progress_destroy = destroy;
+}
+
+void
+cs_clip_renderer_set_plan (CsClipRenderer   *self,
+                           GPtrArray        *styles,
+                           CsRenderPlanFunc  func,
+                           gpointer          user_data,
+                           GDestroyNotify    destroy)
+{
+  g_return_if_fail (CS_IS_CLIP_RENDERER (self));
+
+  if (self->plan_destroy != NULL)
+    self->plan_destroy (self->plan_data);
+  g_clear_pointer (&self->plan_styles, g_ptr_array_unref);
+  self->plan_styles = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; styles != NULL && i < styles->len; i++)
+    if (g_ptr_array_index (styles, i) != NULL)
+      g_ptr_array_add (self->plan_styles, g_object_ref (g_ptr_array_index (styles, i)));
+  self->plan_func = func;
+  self->plan_data = user_data;
+  self->plan_destroy = destroy;
 }
 
 const CsRenderStats *
@@ -515,6 +543,130 @@ start_encoder (CsClipRenderer          *self,
   return NULL;
 }
 
+/* The stylers of a run: one per style, each configured once, and a
+ * passthrough (key NULL) for the original frames and degree 0. */
+typedef struct {
+  CsDevice    *device;
+  CsYuvFormat  in;
+  CsYuvFormat  out;
+  GPtrArray   *keys;      /* CsStyle, or NULL */
+  GPtrArray   *stylers;   /* CsVideoStyler */
+} StylerSet;
+
+static void
+styler_set_clear (StylerSet *set)
+{
+  g_clear_pointer (&set->keys, g_ptr_array_unref);
+  g_clear_pointer (&set->stylers, g_ptr_array_unref);
+}
+
+static CsVideoStyler *
+styler_for (CsClipRenderer *self,
+            StylerSet      *set,
+            CsStyle        *style,
+            GError        **error)
+{
+  g_autoptr(CsVideoStyler) styler = NULL;
+
+  for (guint i = 0; i < set->keys->len; i++)
+    if (g_ptr_array_index (set->keys, i) == style)
+      return g_ptr_array_index (set->stylers, i);
+
+  styler = cs_video_styler_new (set->device, style, self->precision, error);
+  if (styler == NULL || !cs_video_styler_configure (styler, &set->in, &set->out, error))
+    return NULL;
+  g_ptr_array_add (set->keys, style);
+  g_ptr_array_add (set->stylers, g_object_ref (styler));
+  return styler;
+}
+
+/* The plan of a render without one: its style at its degree. */
+static gboolean
+plan_frame (CsClipRenderer *self,
+            gint64          frame,
+            CsRenderStep   *steps,
+            guint          *n_steps,
+            GError        **error)
+{
+  if (self->plan_func == NULL)
+    {
+      steps[0].style = self->style;
+      steps[0].weight = 1.0;
+      steps[0].degree = self->style != NULL ? self->degree : 0.0;
+      *n_steps = 1;
+      return TRUE;
+    }
+
+  *n_steps = 0;
+  if (!self->plan_func (frame, steps, n_steps, self->plan_data, error))
+    return FALSE;
+  if (*n_steps < 1 || *n_steps > CS_RENDER_MAX_STEPS)
+    {
+      g_set_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT,
+                   _("The plan of frame %" G_GINT64_FORMAT " has %u styles"), frame, *n_steps);
+      return FALSE;
+    }
+  for (guint k = 0; k < *n_steps; k++)
+    {
+      if (!(steps[k].degree >= 0.0 && steps[k].degree <= 1.0) ||
+          !(steps[k].weight > 0.0 && steps[k].weight <= 1.0))
+        {
+          g_set_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT,
+                       _("The plan of frame %" G_GINT64_FORMAT " has a weight of %g or a degree of %g"),
+                       frame, steps[k].weight, steps[k].degree);
+          return FALSE;
+        }
+      if (steps[k].style != NULL &&
+          (self->plan_styles == NULL || !g_ptr_array_find (self->plan_styles, steps[k].style, NULL)))
+        {
+          g_set_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT,
+                       _("The plan of frame %" G_GINT64_FORMAT " names a style it did not declare"), frame);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* a = wa · a + (1 − wa) · b, plane by plane, in the frames' own samples:
+ * the colour conversion back from RGB is affine, so blending YUV is blending
+ * RGB up to the rounding of each sample. */
+static void
+blend_frames (AVFrame       *a,
+              const AVFrame *b,
+              double         wa)
+{
+  const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get (a->format);
+  gboolean wide = desc->comp[0].depth > 8;
+  int planes = av_pix_fmt_count_planes (a->format);
+  double wb = 1.0 - wa;
+
+  if (av_frame_make_writable (a) < 0)
+    g_error ("Out of memory while allocating a frame");
+  for (int p = 0; p < planes; p++)
+    {
+      int w = p == 1 || p == 2 ? AV_CEIL_RSHIFT (a->width, desc->log2_chroma_w) : a->width;
+      int h = p == 1 || p == 2 ? AV_CEIL_RSHIFT (a->height, desc->log2_chroma_h) : a->height;
+
+      for (int y = 0; y < h; y++)
+        {
+          if (wide)
+            {
+              guint16 *ra = (guint16 *) (a->data[p] + (gsize) y * a->linesize[p]);
+              const guint16 *rb = (const guint16 *) (b->data[p] + (gsize) y * b->linesize[p]);
+              for (int x = 0; x < w; x++)
+                ra[x] = (guint16) (wa * ra[x] + wb * rb[x] + 0.5);
+            }
+          else
+            {
+              guint8 *ra = a->data[p] + (gsize) y * a->linesize[p];
+              const guint8 *rb = b->data[p] + (gsize) y * b->linesize[p];
+              for (int x = 0; x < w; x++)
+                ra[x] = (guint8) (wa * ra[x] + wb * rb[x] + 0.5);
+            }
+        }
+    }
+}
+
 gboolean
 cs_clip_renderer_run (CsClipRenderer *self,
                       GCancellable   *cancellable,
@@ -523,7 +675,7 @@ cs_clip_renderer_run (CsClipRenderer *self,
   gint64 start = g_get_monotonic_time (), loop_start, t;
   g_autoptr(CsDevice) device = NULL;
   g_autoptr(CsDecoder) decoder = NULL;
-  g_autoptr(CsVideoStyler) styler = NULL;
+  StylerSet set = { NULL, { 0 }, { 0 }, NULL, NULL };
   g_autoptr(CsEncoder) encoder = NULL;
   g_autoptr(GCancellable) encoder_cancel = g_cancellable_new ();
   g_autoptr(CsFrame) frame = NULL;
@@ -609,11 +761,6 @@ cs_clip_renderer_run (CsClipRenderer *self,
   if (!input_format (cs_frame_get_av_frame (frame), video, &cc, &in, &local))
     goto out;
 
-  /* Degree 0 is the source itself: no network, the conversions alone. */
-  styler = cs_video_styler_new (device, self->degree > 0.0 ? self->style : NULL, self->precision, &local);
-  if (styler == NULL)
-    goto out;
-
   if (cancellable != NULL)
     cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (chain_cancel),
                                        g_object_ref (encoder_cancel), g_object_unref);
@@ -621,7 +768,20 @@ cs_clip_renderer_run (CsClipRenderer *self,
   if (encoder == NULL)
     goto out;
 
-  if (!cs_video_styler_configure (styler, &in, &out, &local))
+  /* Every network is prepared before the first frame; degree 0 is the
+   * source itself: no network, the conversions alone. */
+  set.device = device;
+  set.in = in;
+  set.out = out;
+  set.keys = g_ptr_array_new ();
+  set.stylers = g_ptr_array_new_with_free_func (g_object_unref);
+  if (self->plan_func != NULL)
+    {
+      for (guint k = 0; k < self->plan_styles->len; k++)
+        if (styler_for (self, &set, g_ptr_array_index (self->plan_styles, k), &local) == NULL)
+          goto out;
+    }
+  else if (styler_for (self, &set, self->degree > 0.0 ? self->style : NULL, &local) == NULL)
     goto out;
 
   {
@@ -636,7 +796,9 @@ cs_clip_renderer_run (CsClipRenderer *self,
   for (gint64 i = first; i < end; i++)
     {
       const AVFrame *source;
-      AVFrame *styled;
+      AVFrame *styled = NULL;
+      CsRenderStep steps[CS_RENDER_MAX_STEPS];
+      guint n_steps = 0;
       gboolean pushed;
       double done;
 
@@ -657,21 +819,57 @@ cs_clip_renderer_run (CsClipRenderer *self,
             }
         }
 
-      t = g_get_monotonic_time ();
+      if (!plan_frame (self, i, steps, &n_steps, &local))
+        goto out;
+
       source = cpu_convert (&cc, cs_frame_get_av_frame (frame), &local);
-      if (source == NULL || !cs_video_styler_upload (styler, source, &local))
+      if (source == NULL)
         goto out;
+      /* A cross-fade styles the frame once per style and mixes the results. */
+      for (guint k = 0; k < n_steps; k++)
+        {
+          CsVideoStyler *styler;
+          AVFrame *part;
+
+          styler = styler_for (self, &set, steps[k].degree > 0.0 ? steps[k].style : NULL, &local);
+          if (styler == NULL)
+            {
+              av_frame_free (&styled);
+              goto out;
+            }
+
+          t = g_get_monotonic_time ();
+          if (!cs_video_styler_upload (styler, source, &local))
+            {
+              av_frame_free (&styled);
+              goto out;
+            }
+          self->stats.upload += seconds_since (t);
+
+          t = g_get_monotonic_time ();
+          if (!cs_video_styler_run (styler, steps[k].style != NULL ? steps[k].degree : 0.0, cancellable, &local))
+            {
+              av_frame_free (&styled);
+              goto out;
+            }
+          self->stats.gpu += seconds_since (t);
+
+          t = g_get_monotonic_time ();
+          part = cs_video_styler_download (styler);
+          if (styled == NULL)
+            styled = part;
+          else
+            {
+              double done_weight = 0.0;
+
+              for (guint j = 0; j < k; j++)
+                done_weight += steps[j].weight;
+              blend_frames (styled, part, done_weight / (done_weight + steps[k].weight));
+              av_frame_free (&part);
+            }
+          self->stats.download += seconds_since (t);
+        }
       g_clear_pointer (&frame, cs_frame_unref);
-      self->stats.upload += seconds_since (t);
-
-      t = g_get_monotonic_time ();
-      if (!cs_video_styler_run (styler, self->degree, cancellable, &local))
-        goto out;
-      self->stats.gpu += seconds_since (t);
-
-      t = g_get_monotonic_time ();
-      styled = cs_video_styler_download (styler);
-      self->stats.download += seconds_since (t);
 
       t = g_get_monotonic_time ();
       pushed = cs_encoder_push_frame (encoder, styled, &local);
@@ -702,6 +900,7 @@ out:
   if (cancel_id != 0)
     g_cancellable_disconnect (cancellable, cancel_id);
   cpu_convert_clear (&cc);
+  styler_set_clear (&set);
   self->stats.wall = seconds_since (start);
 
   if (!ok)

@@ -72,6 +72,43 @@ typedef void (*CsRenderProgressFunc) (CsClipRenderer *renderer,
                                       double          eta_seconds,
                                       gpointer        user_data);
 
+/* The most styles one frame mixes (a cross-fade mixes two). */
+#define CS_RENDER_MAX_STEPS 2
+
+/**
+ * CsRenderStep:
+ * @style: the style, or NULL for the original frame; one of the styles given
+ *   to cs_clip_renderer_set_plan() (borrowed).
+ * @weight: the share of this step in the output frame, in (0, 1]; the
+ *   weights of one frame's steps sum to 1.
+ * @degree: how much style, 0 to 1 (0 runs no network).
+ *
+ * One styled version of a frame that goes into the output frame:
+ *   output = Σ weight[k] · ((1 − degree[k]) · frame + degree[k] · style[k] (frame))
+ */
+typedef struct {
+  CsStyle *style;
+  double   weight;
+  double   degree;
+} CsRenderStep;
+
+/**
+ * CsRenderPlanFunc:
+ * @frame: the frame's index in the clip (not in the range)
+ * @steps: (out): the steps to fill
+ * @n_steps: (out): how many were filled, 1 to %CS_RENDER_MAX_STEPS
+ * @user_data: the data given to cs_clip_renderer_set_plan()
+ * @error: where to say why the frame cannot be planned
+ *
+ * Says how to make one frame; called on the render's thread, once a frame,
+ * in order. Returns FALSE and sets @error to stop the render.
+ */
+typedef gboolean (*CsRenderPlanFunc) (gint64        frame,
+                                      CsRenderStep *steps,
+                                      guint        *n_steps,
+                                      gpointer      user_data,
+                                      GError      **error);
+
 /* A render of the clip at input into a new file at output (.mp4, .mkv or
  * .webm); configure it with the setters, then run it once. */
 CsClipRenderer *cs_clip_renderer_new             (const char           *input,
@@ -109,6 +146,15 @@ void            cs_clip_renderer_set_crf         (CsClipRenderer       *self,
 /* Copy the source's audio streams (TRUE, the default) or leave them out. */
 void            cs_clip_renderer_set_audio       (CsClipRenderer       *self,
                                                   gboolean              audio);
+/* Replaces the one style and degree with a plan that chooses, frame by
+ * frame, up to two styles with their weights and degrees. @styles (element
+ * type CsStyle, NULL entries allowed) are all the styles the plan may name:
+ * each gets its network prepared once, before the first frame. */
+void            cs_clip_renderer_set_plan        (CsClipRenderer       *self,
+                                                  GPtrArray            *styles,
+                                                  CsRenderPlanFunc      func,
+                                                  gpointer              user_data,
+                                                  GDestroyNotify        destroy);
 void            cs_clip_renderer_set_progress_func (CsClipRenderer     *self,
                                                   CsRenderProgressFunc  func,
                                                   gpointer              user_data,
