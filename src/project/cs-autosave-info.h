@@ -17,6 +17,7 @@ typedef struct _CsAutosaveInfo CsAutosaveInfo;
 #define CS_TYPE_AUTOSAVE_INFO (cs_autosave_info_get_type ())
 GType cs_autosave_info_get_type (void) G_GNUC_CONST;
 
+/* Reference counting; the count is atomic. */
 CsAutosaveInfo *cs_autosave_info_ref              (CsAutosaveInfo *self);
 void            cs_autosave_info_unref            (CsAutosaveInfo *self);
 

@@ -1483,6 +1483,14 @@ cs_project_load_from_data (const char          *data,
                    _("“%s” is too large to be a project"), file_name);
       return NULL;
     }
+  if (length == 0)
+    {
+      g_set_error (error, CS_PROJECT_ERROR, CS_PROJECT_ERROR_DAMAGED,
+                   _("“%s” is empty; it may have been cut short. An autosaved copy may hold "
+                     "the work."),
+                   file_name);
+      return NULL;
+    }
   if (!g_utf8_validate_len (data, length, NULL))
     {
       g_set_error (error, CS_PROJECT_ERROR, CS_PROJECT_ERROR_DAMAGED,

@@ -76,8 +76,6 @@ CsTimeline   *cs_timeline_replace            (CsTimeline         *self,
 
 /* cs-source-clip.c */
 gboolean      cs_project_hash_is_valid       (const char         *hash);
-CsSourceClip *cs_source_clip_copy_with_path  (const CsSourceClip *self,
-                                              const char         *path);
 
 /* cs-autosave-info.c */
 CsAutosaveInfo *cs_autosave_info_new         (GFile              *file,

@@ -114,22 +114,13 @@ list_model_iface_init (GListModelInterface *iface)
 /* GObject ---------------------------------------------------------------------------- */
 
 static void
-cs_project_dispose (GObject *object)
+cs_project_finalize (GObject *object)
 {
   CsProject *self = CS_PROJECT (object);
 
   g_clear_pointer (&self->open_group, undo_step_free);
   g_clear_pointer (&self->undo_stack, g_ptr_array_unref);
   g_clear_pointer (&self->redo_stack, g_ptr_array_unref);
-
-  G_OBJECT_CLASS (cs_project_parent_class)->dispose (object);
-}
-
-static void
-cs_project_finalize (GObject *object)
-{
-  CsProject *self = CS_PROJECT (object);
-
   g_free (self->id);
   g_clear_object (&self->file);
   g_clear_pointer (&self->source, cs_source_clip_unref);
@@ -197,7 +188,6 @@ cs_project_class_init (CsProjectClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->dispose = cs_project_dispose;
   object_class->finalize = cs_project_finalize;
   object_class->get_property = cs_project_get_property;
 

@@ -131,7 +131,9 @@ char         *cs_project_hash_file          (const char          *path,
 
 /* The document now (transfer none: ref it to keep it past the next edit). */
 CsTimeline   *cs_project_get_timeline       (CsProject           *self);
+/* The source clip's frame count. */
 gint64        cs_project_get_n_frames       (CsProject           *self);
+/* How many segments tile the clip; at least 1. */
 guint         cs_project_get_n_segments     (CsProject           *self);
 /* The segment at @index (transfer none). */
 CsSegment    *cs_project_get_segment        (CsProject           *self,

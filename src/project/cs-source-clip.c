@@ -107,14 +107,6 @@ cs_source_clip_new (const char  *path,
 }
 
 CsSourceClip *
-cs_source_clip_copy_with_path (const CsSourceClip *self,
-                               const char         *path)
-{
-  return cs_source_clip_new (path, self->n_frames, self->rate_num, self->rate_den,
-                             self->width, self->height, self->hash, NULL);
-}
-
-CsSourceClip *
 cs_source_clip_ref (CsSourceClip *self)
 {
   g_return_val_if_fail (self != NULL, NULL);

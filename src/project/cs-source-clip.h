@@ -53,17 +53,20 @@ CsSourceClip *cs_source_clip_new            (const char         *path,
                                              int                 height,
                                              const char         *hash,
                                              GError            **error);
+/* Reference counting; the count is atomic. */
 CsSourceClip *cs_source_clip_ref            (CsSourceClip       *self);
 void          cs_source_clip_unref          (CsSourceClip       *self);
 
 /* The clip's absolute path: where it was last found, or where the project
  * last saw it when it is missing. */
 const char   *cs_source_clip_get_path       (const CsSourceClip *self);
+/* How many frames the clip has; the project's segments tile them. */
 gint64        cs_source_clip_get_n_frames   (const CsSourceClip *self);
 /* The frame rate as a fraction: @num frames every @den seconds. */
 void          cs_source_clip_get_frame_rate (const CsSourceClip *self,
                                              int                *num,
                                              int                *den);
+/* The size of a frame in pixels. */
 int           cs_source_clip_get_width      (const CsSourceClip *self);
 int           cs_source_clip_get_height     (const CsSourceClip *self);
 /* The content hash, "sha256-ht1m:" and 64 hexadecimal digits. */

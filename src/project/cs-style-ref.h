@@ -26,6 +26,7 @@ GType cs_style_ref_get_type (void) G_GNUC_CONST;
 CsStyleRef *cs_style_ref_new        (const char       *id,
                                      const char       *name,
                                      const char       *folder);
+/* Reference counting; the count is atomic. */
 CsStyleRef *cs_style_ref_ref        (CsStyleRef       *self);
 void        cs_style_ref_unref      (CsStyleRef       *self);
 

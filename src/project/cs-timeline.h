@@ -62,6 +62,7 @@ typedef struct _CsTimeline CsTimeline;
 #define CS_TYPE_TIMELINE (cs_timeline_get_type ())
 GType cs_timeline_get_type (void) G_GNUC_CONST;
 
+/* Reference counting; the count is atomic, so a render thread may hold one. */
 CsTimeline *cs_timeline_ref            (CsTimeline       *self);
 void        cs_timeline_unref          (CsTimeline       *self);
 
