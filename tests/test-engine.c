@@ -389,6 +389,49 @@ test_conv_batch_norm (void)
   g_assert_cmpfloat (rel_error (y, ref, G_N_ELEMENTS (y)), <, 1e-5);
 }
 
+/* Shape arithmetic on constants is folded on the host: nothing runs. */
+static void
+test_folding (void)
+{
+  g_autoptr(CsOnnxWriter) wr = cs_onnx_writer_new ("fold", 13);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(CsNetwork) net = NULL;
+  g_autoptr(GError) error = NULL;
+  const int64_t values[6] = { 0, 1, 2, 3, 4, 5 }, dims[2] = { 2, 3 }, one[1] = { 1 };
+  const int64_t starts[1] = { 1 }, ends[1] = { 3 }, axes[1] = { 0 }, perm[2] = { 1, 0 };
+  const char *t_in[] = { "v", NULL }, *t_out[] = { "t", NULL };
+  const char *s_in[] = { "t", "starts", "ends", "axes", NULL }, *s_out[] = { "s", NULL };
+  const char *g_in[] = { "s", "idx", NULL }, *g_out[] = { "g", NULL };
+  const char *c_in[] = { "g", NULL }, *c_out[] = { "y", NULL };
+  float y[2];
+
+  cs_onnx_writer_add_output (wr, "y", NULL);
+  cs_onnx_writer_add_int64_initializer (wr, "v", dims, 2, values, 6);
+  cs_onnx_writer_add_int64_initializer (wr, "starts", one, 1, starts, 1);
+  cs_onnx_writer_add_int64_initializer (wr, "ends", one, 1, ends, 1);
+  cs_onnx_writer_add_int64_initializer (wr, "axes", one, 1, axes, 1);
+  cs_onnx_writer_add_int64_initializer (wr, "idx", one, 1, one, 1);
+  cs_onnx_writer_add_node (wr, "Transpose", "t", t_in, t_out);
+  cs_onnx_writer_node_set_ints (wr, "perm", perm, 2);
+  cs_onnx_writer_add_node (wr, "Slice", "s", s_in, s_out);
+  cs_onnx_writer_add_node (wr, "Gather", "g", g_in, g_out);
+  cs_onnx_writer_node_set_int (wr, "axis", 1);
+  cs_onnx_writer_add_node (wr, "Cast", "c", c_in, c_out);
+  cs_onnx_writer_node_set_int (wr, "to", 1);
+  bytes = cs_onnx_writer_serialize (wr);
+  net = cs_network_new_from_bytes (device, bytes, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (cs_network_prepare (net, CS_PRECISION_FP32, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cs_network_get_n_live_nodes (net), ==, 0);
+  g_assert_cmpuint (cs_network_get_output_numel (net, 0), ==, 2);
+  g_assert_true (cs_network_run (net, NULL, &error));
+  g_assert_true (cs_network_get_output (net, 0, y, 2, &error));
+  /* [[0,1,2],[3,4,5]] transposed, rows 1..2, column 1. */
+  g_assert_cmpfloat (y[0], ==, 4.0f);
+  g_assert_cmpfloat (y[1], ==, 5.0f);
+}
+
 static void
 test_bad_input (void)
 {
@@ -488,6 +531,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/kernels/conv-fp16", test_conv_fp16);
   g_test_add_func ("/engine/fusion/residual-block", test_residual_block);
   g_test_add_func ("/engine/fusion/conv-batch-norm", test_conv_batch_norm);
+  g_test_add_func ("/engine/folding", test_folding);
   g_test_add_func ("/engine/bad-input", test_bad_input);
   g_test_add_func ("/engine/devices", test_devices);
   ret = g_test_run ();

@@ -95,6 +95,17 @@ alloc_data (CsTensor *t)
   return t->data;
 }
 
+/* Copies element src of constant x to element dst of o, of the same type:
+ * the inner step of folding gathers, transposes and slices. */
+static inline void
+copy_element (CsTensor *o, guint64 dst, const CsTensor *x, guint64 src)
+{
+  if (o->dtype == CS_DTYPE_FLOAT)
+    ((float *) o->data)[dst] = ((float *) x->data)[src];
+  else
+    ((int64_t *) o->data)[dst] = ((int64_t *) x->data)[src];
+}
+
 static gboolean
 check_size (CsGraph *g, const CsNode *node, CsTensor *t, GError **error)
 {
@@ -592,10 +603,7 @@ infer_gather (CsGraph *g, CsNode *node, GError **error)
             for (guint64 b = 0; b < inner; b++, k++)
               {
                 guint64 src = (a * x->dims[axis] + v) * inner + b;
-                if (o->dtype == CS_DTYPE_FLOAT)
-                  ((float *) o->data)[k] = ((float *) x->data)[src];
-                else
-                  ((int64_t *) o->data)[k] = ((int64_t *) x->data)[src];
+                copy_element (o, k, x, src);
               }
           }
       node->dead = TRUE;
@@ -821,10 +829,7 @@ fold_transpose (CsTensor *o, const CsTensor *x, const int *perm)
       unravel (i, o->rank, o->dims, c);
       for (int k = 0; k < o->rank; k++)
         src += c[k] * xs[perm[k]];
-      if (o->dtype == CS_DTYPE_FLOAT)
-        ((float *) o->data)[i] = ((float *) x->data)[src];
-      else
-        ((int64_t *) o->data)[i] = ((int64_t *) x->data)[src];
+      copy_element (o, i, x, src);
     }
 }
 
@@ -1025,10 +1030,7 @@ infer_slice (CsGraph *g, CsNode *node, GError **error)
           unravel (i, o->rank, o->dims, c);
           for (int k = 0; k < o->rank; k++)
             src += (starts[k] + c[k] * steps[k]) * xs[k];
-          if (o->dtype == CS_DTYPE_FLOAT)
-            ((float *) o->data)[i] = ((float *) x->data)[src];
-          else
-            ((int64_t *) o->data)[i] = ((int64_t *) x->data)[src];
+          copy_element (o, i, x, src);
         }
       node->dead = TRUE;
       return TRUE;
