@@ -138,11 +138,11 @@ dispatch (Ctx *c, const char *shader, const guint32 *spec, guint n_spec,
                          push, push_size, groups);
 }
 
-/* Whether a tensor fits one texel-buffer view on this device. */
+/* Whether `texels` texels fit one texel-buffer view on this device. */
 static gboolean
-texel_ok (Ctx *c, const CsTensor *t)
+texels_fit (CsNetwork *net, guint64 texels)
 {
-  return cs_tensor_numel (t) <= cs_device_get_limits (cs_network_get_device (c->net))->maxTexelBufferElements;
+  return texels <= cs_device_get_limits (cs_network_get_device (net))->maxTexelBufferElements;
 }
 
 static gboolean
@@ -529,25 +529,23 @@ static gboolean
 conv_fast_ok (CsNetwork *net, CsGraph *g, CsNode *node, const CsSpatial *sp, guint32 *px)
 {
   CsTensor *x = cs_graph_tensor (g, node->inputs[0]), *w = cs_graph_tensor (g, node->inputs[1]);
-  guint64 max_texels = cs_device_get_limits (cs_network_get_device (net))->maxTexelBufferElements;
 
   *px = sp->k[1] <= 3 && sp->s[1] == 1 ? 16 : 8;
   return node->op == CS_OP_CONV && cs_node_attr_int (node, "group", 1) == 1 &&
          cs_device_get_shuffle_subgroup_size (cs_network_get_device (net)) == 8 &&
          (*px - 1) * sp->s[1] + (sp->k[1] - 1) * sp->d[1] + 1 <= 8 * CONV_FAST_MAX_VECTORS &&
-         cs_tensor_numel (x) <= max_texels && cs_tensor_numel (w) <= max_texels;
+         texels_fit (net, cs_tensor_numel (x)) && texels_fit (net, cs_tensor_numel (w));
 }
 
 static gboolean
 deconv_fast_ok (CsNetwork *net, CsGraph *g, CsNode *node, const CsSpatial *sp)
 {
   CsTensor *x = cs_graph_tensor (g, node->inputs[0]), *w = cs_graph_tensor (g, node->inputs[1]);
-  guint64 max_texels = cs_device_get_limits (cs_network_get_device (net))->maxTexelBufferElements;
 
   return node->op == CS_OP_CONV_TRANSPOSE && cs_node_attr_int (node, "group", 1) == 1 &&
          sp->s[0] * sp->s[1] <= 16 &&
          cs_device_get_shuffle_subgroup_size (cs_network_get_device (net)) == 8 &&
-         cs_tensor_numel (x) <= max_texels && cs_tensor_numel (w) <= max_texels;
+         texels_fit (net, cs_tensor_numel (x)) && texels_fit (net, cs_tensor_numel (w));
 }
 
 /* Constant weights of kernels up to 4 wide are padded to 4 taps a row, so
@@ -721,9 +719,9 @@ record_norm (Ctx *c)
 
   /* Four values per texel where planes allow it; arena tensors start
    * 16-byte aligned, and a residual shares the output's shape. */
-  gboolean vec4 = plane % 4 == 0 && cs_tensor_numel (x) / 4 <= cs_device_get_limits (cs_network_get_device (c->net))->maxTexelBufferElements;
+  gboolean vec4 = plane % 4 == 0 && texels_fit (c->net, cs_tensor_numel (x) / 4);
 
-  if (!texel_ok (c, x) && !vec4)
+  if (!texels_fit (c->net, cs_tensor_numel (x)) && !vec4)
     return refuse (c, "the tensor is larger than this device's texel buffers allow; use a smaller size");
   if (instance)
     {
