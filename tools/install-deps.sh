@@ -22,13 +22,20 @@ pkgs=(
   libglib2.0-dev libjson-glib-dev libgdk-pixbuf-2.0-dev
   libvulkan-dev mesa-vulkan-drivers vulkan-tools
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
+  libgtk-4-dev libadwaita-1-dev
 )
 if [ "$want_test" = 1 ]; then
   pkgs+=(python3 python3-numpy libonnx-testdata vulkan-validationlayers
-         clang libclang-rt-14-dev)
+         clang libclang-rt-14-dev xvfb xauth
+         desktop-file-utils appstream gettext python3-opencv)
 fi
 if [ "$want_bench" = 1 ]; then
-  pkgs+=(python3-torch python3-onnx nodejs npm)
+  pkgs+=(python3-torch python3-onnx)
+  # A Node.js that did not come from Debian (with its own npm) serves as well;
+  # Debian's npm conflicts with it.
+  if ! command -v npm >/dev/null 2>&1; then
+    pkgs+=(nodejs npm)
+  fi
 fi
 
 missing=()
