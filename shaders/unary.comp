@@ -13,6 +13,7 @@ layout(constant_id = 1) const uint ACT = 0;
 #define OP_RECIPROCAL 2
 #define OP_EXP 3
 #define OP_NEG 4
+#define OP_ABS 5
 
 layout(binding = 0) readonly buffer X { sfloat x[]; };
 layout(binding = 1) writeonly buffer Y { sfloat y[]; };
@@ -32,5 +33,7 @@ void main()
     v = exp(v);
   else if (OP == OP_NEG)
     v = -v;
+  else if (OP == OP_ABS)
+    v = abs(v);
   y[i] = sfloat(cs_epilogue(v, ACT, p.e));
 }

@@ -126,6 +126,7 @@ is_parameter_input (const char *op, gsize index)
     { "Reshape", 0x2 }, { "Expand", 0x2 }, { "Slice", 0x1e }, { "Split", 0x2 },
     { "Squeeze", 0x2 }, { "Unsqueeze", 0x2 }, { "ReduceMean", 0x2 }, { "ReduceSum", 0x2 },
     { "ConstantOfShape", 0x1 }, { "Range", 0x7 }, { "Gather", 0x2 }, { "Where", 0x1 },
+    { "Tile", 0x2 },
   };
   for (guint i = 0; i < G_N_ELEMENTS (params); i++)
     if (strcmp (params[i].op, op) == 0)
@@ -159,6 +160,7 @@ static const char *claimed[] = {
   "Gemm", "Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Slice", "Split",
   "ReduceMean", "ReduceSum", "Reciprocal", "Exp", "Neg", "Expand", "Constant", "Identity",
   "Shape", "Gather", "Cast", "ConstantOfShape", "Range", "Equal", "Where",
+  "Abs", "Tile",
 };
 
 static gboolean

@@ -77,6 +77,8 @@ typedef enum {
   CS_OP_EXPAND,
   CS_OP_CONSTANT,
   CS_OP_IDENTITY,
+  CS_OP_ABS,
+  CS_OP_TILE,
   /* shape arithmetic: folded at load time, never run on the device */
   CS_OP_SHAPE,
   CS_OP_GATHER,

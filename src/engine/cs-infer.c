@@ -12,6 +12,7 @@
 
 #include "cs-graph.h"
 #include "cs-infer-private.h"
+#include "cs-fold.h"
 
 /* Larger than any buffer a device gives one tensor; catches absurd shapes
  * before anything is allocated. */
@@ -1715,8 +1716,10 @@ infer_node (CsGraph *g, CsNode *node, GError **error)
       return infer_norm (g, node, error);
     case CS_OP_RELU: case CS_OP_LEAKY_RELU: case CS_OP_SIGMOID: case CS_OP_TANH:
     case CS_OP_CLIP: case CS_OP_SQRT: case CS_OP_RECIPROCAL: case CS_OP_EXP:
-    case CS_OP_NEG: case CS_OP_IDENTITY:
+    case CS_OP_NEG: case CS_OP_IDENTITY: case CS_OP_ABS:
       return infer_unary (g, node, error);
+    case CS_OP_TILE:
+      return cs_infer_tile (g, node, error);
     case CS_OP_ADD: case CS_OP_SUB: case CS_OP_MUL: case CS_OP_DIV:
     case CS_OP_POW: case CS_OP_PRELU: case CS_OP_EQUAL:
       return infer_binary (g, node, error);
@@ -1793,6 +1796,8 @@ cs_graph_infer (CsGraph *g, GError **error)
         }
       if (!infer_node (g, node, error))
         return FALSE;
+      /* Float work on known values (weights, bound inputs) happens once here. */
+      cs_fold_node (g, node);
       for (int k = 0; k < node->n_outputs; k++)
         {
           CsTensor *o = out_t (g, node, k);

@@ -18,7 +18,7 @@ typedef struct {
 } Epilogue;
 
 /* Shader-side operator codes; see the shaders. */
-enum { UN_COPY, UN_SQRT, UN_RECIPROCAL, UN_EXP, UN_NEG };
+enum { UN_COPY, UN_SQRT, UN_RECIPROCAL, UN_EXP, UN_NEG, UN_ABS };
 enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_POW, BIN_PRELU, BIN_WHERE };
 
 typedef struct {
@@ -429,6 +429,69 @@ record_expand (Ctx *c)
   cs_broadcast_strides (x, o->rank, o->dims, is);
   contiguous_strides (o, os);
   return copy_strided (c, c->node->inputs[0], c->node->outputs[0], o->rank, o->dims, is, 0, os, 0);
+}
+
+/* Tile as strided copies: each axis becomes a pair (repeat, size) that the
+ * input walks with strides (0, its own) and the output with (size, 1) times
+ * its own; the outermost pairs turn into separate dispatches when the rest
+ * does not fit the copy shader's six axes. */
+static gboolean
+record_tile (Ctx *c)
+{
+  CsTensor *x = IN (c, 0), *o = OUT (c, 0);
+  int64_t xs[CS_MAX_RANK], os[CS_MAX_RANK];
+  int64_t dims[2 * CS_MAX_RANK], is[2 * CS_MAX_RANK], ost[2 * CS_MAX_RANK];
+  int n = 2 * x->rank;
+
+  contiguous_strides (x, xs);
+  contiguous_strides (o, os);
+  for (int i = 0; i < x->rank; i++)
+    {
+      dims[2 * i] = o->dims[i] / MAX (x->dims[i], 1);
+      dims[2 * i + 1] = x->dims[i];
+      is[2 * i] = 0;
+      is[2 * i + 1] = xs[i];
+      ost[2 * i] = x->dims[i] * os[i];
+      ost[2 * i + 1] = os[i];
+    }
+  if (cs_tensor_numel (o) == 0)
+    return TRUE;
+  for (int k = 0; k < n; k++)
+    {
+      int64_t s[2][CS_MAX_RANK];
+      guint32 cd[MAX_AXES];
+      gint32 cst[2][MAX_AXES];
+      guint64 outer = 1;
+
+      if (n - k > CS_MAX_RANK)
+        continue;
+      for (int i = k; i < n; i++)
+        {
+          s[0][i - k] = is[i];
+          s[1][i - k] = ost[i];
+        }
+      if (!collapse (n - k, dims + k, 2, s, cd, cst))
+        continue;
+      for (int i = 0; i < k; i++)
+        outer *= (guint64) dims[i];
+      for (guint64 b = 0; b < outer; b++)
+        {
+          guint64 rem = b;
+          int64_t in_off = 0, out_off = 0;
+          for (int i = k - 1; i >= 0; i--)
+            {
+              int64_t idx = (int64_t) (rem % (guint64) dims[i]);
+              rem /= (guint64) dims[i];
+              in_off += idx * is[i];
+              out_off += idx * ost[i];
+            }
+          if (!copy_strided (c, c->node->inputs[0], c->node->outputs[0], n - k, dims + k,
+                             is + k, in_off, ost + k, out_off))
+            return FALSE;
+        }
+      return TRUE;
+    }
+  return refuse (c, "tiling over more axes than the engine copies");
 }
 
 static gboolean
@@ -1078,6 +1141,10 @@ cs_ops_record_node (CsNetwork *net, guint index, GError **error)
       return record_unary (&c, UN_EXP);
     case CS_OP_NEG:
       return record_unary (&c, UN_NEG);
+    case CS_OP_ABS:
+      return record_unary (&c, UN_ABS);
+    case CS_OP_TILE:
+      return record_tile (&c);
     case CS_OP_ADD:
       return record_binary (&c, BIN_ADD);
     case CS_OP_SUB:
