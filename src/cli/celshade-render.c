@@ -348,6 +348,8 @@ main (int   argc,
   double load_s, run_s;
 
   setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
   context = g_option_context_new (_("INPUT -o OUTPUT --style STYLE_DIR | --project FILE.celshade -o OUTPUT"));
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);

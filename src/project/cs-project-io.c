@@ -7,7 +7,7 @@
  *                    "frames": 240, "frame_rate": [ 30000, 1001 ],
  *                    "width": 1920, "height": 1080,
  *                    "hash": "sha256-ht1m:…" } ],
- *     "segments": [ { "start": 0, "frames": 120, "crossfade": 0,
+ *     "segments": [ { "start": 0, "frames": 120, "crossfade": 0, "stability": 0.5,
  *                     "style": { "id": "…", "name": "…", "folder": "…",
  *                                "folder_absolute": "/…" } or null,
  *                     "degree": [ { "frame": 0, "value": 1.0,
@@ -18,6 +18,8 @@
  * first, so a project moved together with its media still finds it; the
  * absolute ones are the fallback. "autosave" appears only in autosaves.
  * "sources" is a list so that a later version can hold several clips.
+ * "stability" (0 to 1) came after version 1's first files: a segment without
+ * it has CS_SEGMENT_DEFAULT_STABILITY.
  *
  * Reading never trusts the file: every node's type is checked before use,
  * and the raw text is scanned first so that nesting or numbers that would
@@ -432,6 +434,8 @@ add_segment (JsonBuilder *builder,
   json_builder_add_int_value (builder, cs_segment_get_n_frames (segment));
   json_builder_set_member_name (builder, "crossfade");
   json_builder_add_int_value (builder, cs_segment_get_crossfade (segment));
+  json_builder_set_member_name (builder, "stability");
+  json_builder_add_double_value (builder, cs_segment_get_stability (segment));
 
   json_builder_set_member_name (builder, "style");
   if (style != NULL)
@@ -928,6 +932,7 @@ typedef struct {
   gint64      end;
   CsStyleRef *style;
   guint       crossfade;
+  double      stability;
   GArray     *keyframes;
 } RawSegment;
 
@@ -1130,7 +1135,7 @@ read_segment (Reader       *reader,
               gint64        n_frames,
               RawSegment  **out)
 {
-  static const char * const known[] = { "start", "frames", "crossfade", "style", "degree", NULL };
+  static const char * const known[] = { "start", "frames", "crossfade", "stability", "style", "degree", NULL };
   g_autofree char *where = g_strdup_printf (_("segment %u"), index + 1);
   g_autoptr(RawSegment) raw = g_new0 (RawSegment, 1);
   JsonObject *object;
@@ -1168,6 +1173,31 @@ read_segment (Reader       *reader,
     return result;
   raw->crossfade = result == READ_OK ? (guint) crossfade : 0;
 
+  raw->stability = CS_SEGMENT_DEFAULT_STABILITY;
+  if (member (object, "stability") != NULL)
+    {
+      JsonNode *value = member (object, "stability");
+
+      if (!node_is_value_of (value, G_TYPE_DOUBLE) && !node_is_value_of (value, G_TYPE_INT64))
+        {
+          if (problem (reader, where, _("“stability” should be a number, but it is %s"),
+                       describe_node (value)) == READ_FAILED)
+            return READ_FAILED;
+        }
+      else
+        {
+          double stability = json_node_get_double (value);
+
+          if (isfinite (stability) && stability >= 0.0 && stability <= 1.0)
+            raw->stability = stability;
+          else if (problem (reader, where, _("“stability” is %g; it should be from 0 to 1"),
+                            stability) == READ_FAILED)
+            return READ_FAILED;
+          else if (isfinite (stability))
+            raw->stability = CLAMP (stability, 0.0, 1.0);
+        }
+    }
+
   if (read_style (reader, context, object, where, &raw->style) == READ_FAILED)
     return READ_FAILED;
   if (read_keyframes (reader, object, where, raw) == READ_FAILED)
@@ -1203,6 +1233,13 @@ segment_from_raw (RawSegment *raw,
   whole = cs_segment_new_internal (raw->start, raw->end - raw->start, raw->style, raw->crossfade,
                                    (const CsKeyframe *) (void *) raw->keyframes->data,
                                    raw->keyframes->len);
+  if (raw->stability != cs_segment_get_stability (whole))
+    {
+      CsSegment *steady = cs_segment_copy_with_stability (whole, raw->stability);
+
+      g_object_unref (whole);
+      whole = steady;
+    }
   if (start == raw->start && end == raw->end)
     return g_steal_pointer (&whole);
 

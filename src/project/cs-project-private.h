@@ -58,6 +58,9 @@ CsSegment    *cs_segment_copy_with           (CsSegment          *self,
 CsSegment    *cs_segment_copy_with_keyframes (CsSegment          *self,
                                               const CsKeyframe   *keyframes,
                                               guint               n_keyframes);
+/* @stability in [0, 1]. */
+CsSegment    *cs_segment_copy_with_stability (CsSegment          *self,
+                                              double              stability);
 /* The segment cut or extended to [start, end): keyframes outside are
  * dropped and the curve's values at the new edges kept. */
 CsSegment    *cs_segment_copy_range          (CsSegment          *self,

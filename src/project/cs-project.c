@@ -824,6 +824,14 @@ cs_project_join (CsProject  *self,
                                     cs_segment_get_crossfade (left),
                                     (const CsKeyframe *) (void *) keyframes->data,
                                     keyframes->len);
+  /* The joined segment is the left one grown, as its style says. */
+  if (cs_segment_get_stability (joined) != cs_segment_get_stability (left))
+    {
+      CsSegment *steady = cs_segment_copy_with_stability (joined, cs_segment_get_stability (left));
+
+      g_object_unref (joined);
+      joined = steady;
+    }
 
   return commit_segments (self, _("Join Segments"), index, 2, &joined, 1);
 }
@@ -938,6 +946,33 @@ cs_project_set_crossfade (CsProject  *self,
   changed = cs_segment_copy_with (segment, cs_segment_get_style (segment), frames);
 
   return commit_segments (self, _("Change Cross-Fade"), index, 1, &changed, 1);
+}
+
+gboolean
+cs_project_set_stability (CsProject  *self,
+                          guint       index,
+                          double      stability,
+                          GError    **error)
+{
+  g_autoptr(CsSegment) changed = NULL;
+  CsSegment *segment;
+
+  g_return_val_if_fail (CS_IS_PROJECT (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_segment_index (self, index, error))
+    return FALSE;
+  if (!(stability >= 0.0 && stability <= 1.0))
+    {
+      g_set_error (error, CS_PROJECT_ERROR, CS_PROJECT_ERROR_INVALID_ARGUMENT,
+                   _("The stability must be between 0 and 1 (0 %% to 100 %%), not %g"), stability);
+      return FALSE;
+    }
+
+  segment = cs_timeline_get_segment (self->timeline, index);
+  changed = cs_segment_copy_with_stability (segment, stability);
+
+  return commit_segments (self, _("Change Stability"), index, 1, &changed, 1);
 }
 
 /* The segment's keyframes, to edit. */

@@ -173,6 +173,13 @@ gboolean      cs_project_set_crossfade      (CsProject           *self,
                                              guint                index,
                                              guint                frames,
                                              GError             **error);
+/* Sets how steady segment @index's style is on video, one undo step:
+ * @stability 0 (frame by frame) to 1; new segments have
+ * %CS_SEGMENT_DEFAULT_STABILITY. */
+gboolean      cs_project_set_stability      (CsProject           *self,
+                                             guint                index,
+                                             double               stability,
+                                             GError             **error);
 /* Adds a keyframe at @frame to the segment that holds it; there must be
  * none there yet. @degree is 0..1. */
 gboolean      cs_project_add_keyframe       (CsProject           *self,

@@ -18,6 +18,7 @@ struct _CsSegment
   gint64      n_frames;
   CsStyleRef *style;
   guint       crossfade;
+  double      stability;
   guint       n_keyframes;
   CsKeyframe *keyframes;
 };
@@ -31,6 +32,7 @@ enum {
   PROP_STYLE,
   PROP_CROSSFADE,
   PROP_N_KEYFRAMES,
+  PROP_STABILITY,
   N_PROPS
 };
 
@@ -72,6 +74,9 @@ cs_segment_get_property (GObject    *object,
     case PROP_N_KEYFRAMES:
       g_value_set_uint (value, self->n_keyframes);
       break;
+    case PROP_STABILITY:
+      g_value_set_double (value, self->stability);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -100,6 +105,9 @@ cs_segment_class_init (CsSegmentClass *klass)
   properties[PROP_N_KEYFRAMES] =
     g_param_spec_uint ("n-keyframes", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STABILITY] =
+    g_param_spec_double ("stability", NULL, NULL, 0.0, 1.0, CS_SEGMENT_DEFAULT_STABILITY,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -134,6 +142,7 @@ cs_segment_new_internal (gint64            start,
   self->n_frames = n_frames;
   self->style = style != NULL ? cs_style_ref_ref (style) : NULL;
   self->crossfade = crossfade;
+  self->stability = CS_SEGMENT_DEFAULT_STABILITY;
   self->n_keyframes = n_keyframes;
   self->keyframes = g_memdup2 (keyframes, sizeof (CsKeyframe) * n_keyframes);
 
@@ -147,13 +156,22 @@ cs_segment_new_internal (gint64            start,
   return self;
 }
 
+/* Every copy keeps the stability: only cs_segment_copy_with_stability() changes it. */
+static CsSegment *
+keep_stability (CsSegment *copy,
+                CsSegment *self)
+{
+  copy->stability = self->stability;
+  return copy;
+}
+
 CsSegment *
 cs_segment_copy_with (CsSegment  *self,
                       CsStyleRef *style,
                       guint       crossfade)
 {
-  return cs_segment_new_internal (self->start, self->n_frames, style, crossfade,
-                                  self->keyframes, self->n_keyframes);
+  return keep_stability (cs_segment_new_internal (self->start, self->n_frames, style, crossfade,
+                                                  self->keyframes, self->n_keyframes), self);
 }
 
 CsSegment *
@@ -161,8 +179,21 @@ cs_segment_copy_with_keyframes (CsSegment        *self,
                                 const CsKeyframe *keyframes,
                                 guint             n_keyframes)
 {
-  return cs_segment_new_internal (self->start, self->n_frames, self->style, self->crossfade,
-                                  keyframes, n_keyframes);
+  return keep_stability (cs_segment_new_internal (self->start, self->n_frames, self->style, self->crossfade,
+                                                  keyframes, n_keyframes), self);
+}
+
+CsSegment *
+cs_segment_copy_with_stability (CsSegment *self,
+                                double     stability)
+{
+  CsSegment *copy = cs_segment_new_internal (self->start, self->n_frames, self->style, self->crossfade,
+                                             self->keyframes, self->n_keyframes);
+
+  g_assert (stability >= 0.0 && stability <= 1.0);
+  /* Stored like degrees, so that the file never holds a tiny double. */
+  copy->stability = cs_degree_normalize (stability);
+  return copy;
 }
 
 /* The index of the last keyframe at or before @frame, or -1 when @frame
@@ -249,8 +280,9 @@ cs_segment_copy_range (CsSegment *self,
         }
     }
 
-  return cs_segment_new_internal (start, end - start, self->style, crossfade,
-                                  (const CsKeyframe *) (void *) kept->data, kept->len);
+  return keep_stability (cs_segment_new_internal (start, end - start, self->style, crossfade,
+                                                  (const CsKeyframe *) (void *) kept->data, kept->len),
+                         self);
 }
 
 gint64
@@ -291,6 +323,14 @@ cs_segment_get_crossfade (CsSegment *self)
   g_return_val_if_fail (CS_IS_SEGMENT (self), 0);
 
   return self->crossfade;
+}
+
+double
+cs_segment_get_stability (CsSegment *self)
+{
+  g_return_val_if_fail (CS_IS_SEGMENT (self), CS_SEGMENT_DEFAULT_STABILITY);
+
+  return self->stability;
 }
 
 guint
@@ -383,6 +423,7 @@ cs_segment_equal (CsSegment *a,
 
   if (a->start != b->start || a->n_frames != b->n_frames ||
       a->crossfade != b->crossfade || a->n_keyframes != b->n_keyframes ||
+      a->stability != b->stability ||
       !cs_style_ref_equal (a->style, b->style))
     return FALSE;
 

@@ -41,6 +41,11 @@ typedef enum {
  * writes tiny doubles such as 1e-300 as "1e-300.0", which no parser reads). */
 #define CS_DEGREE_EPSILON 1e-4
 
+/* The stability of a new segment, and of one read from a file that has none:
+ * how steady its style is on video, 0 (frame by frame) to 1. At it, styled
+ * video flickers at most half as much as frame by frame. */
+#define CS_SEGMENT_DEFAULT_STABILITY 0.5
+
 /**
  * CsKeyframe:
  * @frame: the clip frame it sits on.
@@ -69,6 +74,9 @@ CsStyleRef       *cs_segment_get_style         (CsSegment  *self);
 /* The nominal length in frames of the cross-fade from the previous segment
  * into this one (0: a hard cut); see cs_timeline_get_crossfade(). */
 guint             cs_segment_get_crossfade     (CsSegment  *self);
+/* How steady the style is on video, 0 (frame by frame) to 1; see
+ * cs_project_set_stability(). */
+double            cs_segment_get_stability     (CsSegment  *self);
 /* At least 1. */
 guint             cs_segment_get_n_keyframes   (CsSegment  *self);
 /* The keyframe at @index, in frame order; valid as long as the segment. */

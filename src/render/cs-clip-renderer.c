@@ -14,6 +14,7 @@
 
 #include "cs-clip-renderer.h"
 #include "cs-render-error.h"
+#include "cs-temporal.h"
 #include "cs-video-styler.h"
 #include "cs-yuv.h"
 
@@ -27,6 +28,7 @@ struct _CsClipRenderer
   CsDevice      *device;
   CsStyle       *style;
   double         degree;
+  double         stability;
   CsPrecision    precision;
   gint64         from_us;
   gint64         to_us;
@@ -152,6 +154,7 @@ static void
 cs_clip_renderer_init (CsClipRenderer *self)
 {
   self->degree = 1.0;
+  self->stability = CS_DEFAULT_STABILITY;
   self->precision = CS_PRECISION_AUTO;
   self->to_us = -1;
   self->codec = CS_VIDEO_CODEC_AUTO;
@@ -208,6 +211,14 @@ cs_clip_renderer_set_degree (CsClipRenderer *self,
 {
   g_return_if_fail (CS_IS_CLIP_RENDERER (self));
   self->degree = degree;
+}
+
+void
+cs_clip_renderer_set_stability (CsClipRenderer *self,
+                                double          stability)
+{
+  g_return_if_fail (CS_IS_CLIP_RENDERER (self));
+  self->stability = stability;
 }
 
 void
@@ -551,6 +562,7 @@ typedef struct {
   CsYuvFormat  out;
   GPtrArray   *keys;      /* CsStyle, or NULL */
   GPtrArray   *stylers;   /* CsVideoStyler */
+  GArray      *last;      /* gint64: the frame each styler styled last, or -1 */
 } StylerSet;
 
 static void
@@ -558,6 +570,49 @@ styler_set_clear (StylerSet *set)
 {
   g_clear_pointer (&set->keys, g_ptr_array_unref);
   g_clear_pointer (&set->stylers, g_ptr_array_unref);
+  g_clear_pointer (&set->last, g_array_unref);
+}
+
+/* Stabilizing mixes in the frame a styler styled before: that must be the
+ * frame just before this one, in the same shot. */
+static void
+prepare_history (StylerSet          *set,
+                 CsVideoStyler      *styler,
+                 const CsRenderStep *step,
+                 gint64              frame)
+{
+  guint index = 0;
+  gint64 *last;
+
+  if (!g_ptr_array_find (set->stylers, styler, &index))
+    g_assert_not_reached ();
+  last = &g_array_index (set->last, gint64, index);
+  if (step->cut || *last != frame - 1)
+    cs_video_styler_reset_history (styler);
+  cs_video_styler_set_stability (styler, step->stability);
+  *last = frame;
+}
+
+/* One style twice in a frame (a cross-fade between two segments of the same
+ * style): the network's output is the same for both, so one run at the
+ * mean degree gives the same mix, and the style's history sees each frame
+ * once. Where neither step stabilizes, the two runs are kept as they were. */
+static void
+merge_same_style (CsRenderStep *steps,
+                  guint        *n_steps)
+{
+  CsRenderStep *a = &steps[0], *b = &steps[1];
+  double weight;
+
+  if (*n_steps != 2 || a->style != b->style || a->style == NULL || a->degree <= 0.0 || b->degree <= 0.0 ||
+      (a->stability <= 0.0 && b->stability <= 0.0))
+    return;
+  weight = a->weight + b->weight;
+  a->degree = CLAMP ((a->weight * a->degree + b->weight * b->degree) / weight, 0.0, 1.0);
+  a->stability = CLAMP ((a->weight * a->stability + b->weight * b->stability) / weight, 0.0, 1.0);
+  a->cut = a->cut && b->cut;
+  a->weight = MIN (weight, 1.0);
+  *n_steps = 1;
 }
 
 static CsVideoStyler *
@@ -577,6 +632,7 @@ styler_for (CsClipRenderer *self,
     return NULL;
   g_ptr_array_add (set->keys, style);
   g_ptr_array_add (set->stylers, g_object_ref (styler));
+  g_array_append_val (set->last, (gint64) { -1 });
   return styler;
 }
 
@@ -593,10 +649,14 @@ plan_frame (CsClipRenderer *self,
       steps[0].style = self->style;
       steps[0].weight = 1.0;
       steps[0].degree = self->style != NULL ? self->degree : 0.0;
+      steps[0].stability = self->stability;
+      steps[0].cut = FALSE;
       *n_steps = 1;
       return TRUE;
     }
 
+  /* A plan that knows nothing of stability leaves it 0: frame by frame. */
+  memset (steps, 0, sizeof (CsRenderStep) * CS_RENDER_MAX_STEPS);
   *n_steps = 0;
   if (!self->plan_func (frame, steps, n_steps, self->plan_data, error))
     return FALSE;
@@ -609,11 +669,13 @@ plan_frame (CsClipRenderer *self,
   for (guint k = 0; k < *n_steps; k++)
     {
       if (!(steps[k].degree >= 0.0 && steps[k].degree <= 1.0) ||
-          !(steps[k].weight > 0.0 && steps[k].weight <= 1.0))
+          !(steps[k].weight > 0.0 && steps[k].weight <= 1.0) ||
+          !(steps[k].stability >= 0.0 && steps[k].stability <= 1.0))
         {
           g_set_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT,
-                       _("The plan of frame %" G_GINT64_FORMAT " has a weight of %g or a degree of %g"),
-                       frame, steps[k].weight, steps[k].degree);
+                       _("The plan of frame %" G_GINT64_FORMAT " has a weight of %g, a degree of %g "
+                         "or a stability of %g"),
+                       frame, steps[k].weight, steps[k].degree, steps[k].stability);
           return FALSE;
         }
       if (steps[k].style != NULL &&
@@ -624,6 +686,7 @@ plan_frame (CsClipRenderer *self,
           return FALSE;
         }
     }
+  merge_same_style (steps, n_steps);
   return TRUE;
 }
 
@@ -706,6 +769,12 @@ cs_clip_renderer_run (CsClipRenderer *self,
                    _("The style degree must be between 0 and 1, not %g"), self->degree);
       return FALSE;
     }
+  if (!(self->stability >= 0.0 && self->stability <= 1.0))
+    {
+      g_set_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT,
+                   _("The stability must be between 0 and 1 (0 %% to 100 %%), not %g"), self->stability);
+      return FALSE;
+    }
   if (self->from_us < 0 || (self->to_us >= 0 && self->to_us <= self->from_us))
     {
       g_set_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT,
@@ -775,6 +844,7 @@ cs_clip_renderer_run (CsClipRenderer *self,
   set.out = out;
   set.keys = g_ptr_array_new ();
   set.stylers = g_ptr_array_new_with_free_func (g_object_unref);
+  set.last = g_array_new (FALSE, FALSE, sizeof (gint64));
   if (self->plan_func != NULL)
     {
       for (guint k = 0; k < self->plan_styles->len; k++)
@@ -838,6 +908,7 @@ cs_clip_renderer_run (CsClipRenderer *self,
               goto out;
             }
 
+          prepare_history (&set, styler, &steps[k], i);
           t = g_get_monotonic_time ();
           if (!cs_video_styler_upload (styler, source, &local))
             {

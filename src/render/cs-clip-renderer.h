@@ -82,6 +82,12 @@ typedef void (*CsRenderProgressFunc) (CsClipRenderer *renderer,
  * @weight: the share of this step in the output frame, in (0, 1]; the
  *   weights of one frame's steps sum to 1.
  * @degree: how much style, 0 to 1 (0 runs no network).
+ * @stability: how steady the style is on video, 0 (frame by frame) to 1:
+ *   the style's output is mixed with its previous frame's, warped by the
+ *   motion of the input (see cs-temporal.h). 0 when the plan leaves it unset.
+ * @cut: the frame starts a new shot for this step's style (a hard cut between
+ *   segments): nothing of the frames before it is mixed in. A style that did
+ *   not style the frame just before starts anew anyway.
  *
  * One styled version of a frame that goes into the output frame:
  *   output = Σ weight[k] · ((1 − degree[k]) · frame + degree[k] · style[k] (frame))
@@ -90,6 +96,8 @@ typedef struct {
   CsStyle *style;
   double   weight;
   double   degree;
+  double   stability;
+  gboolean cut;
 } CsRenderStep;
 
 /**
@@ -128,6 +136,11 @@ void            cs_clip_renderer_set_style       (CsClipRenderer       *self,
  * (the default). Out-of-range values are refused when the render runs. */
 void            cs_clip_renderer_set_degree      (CsClipRenderer       *self,
                                                   double                degree);
+/* How steady the style is on video, 0 (frame by frame) to 1; the default is
+ * CS_DEFAULT_STABILITY. A plan gives its own, step by step. Out-of-range
+ * values are refused when the render runs. */
+void            cs_clip_renderer_set_stability   (CsClipRenderer       *self,
+                                                  double                stability);
 /* Arithmetic of the network; CS_PRECISION_AUTO (the default) takes the device's. */
 void            cs_clip_renderer_set_precision   (CsClipRenderer       *self,
                                                   CsPrecision           precision);

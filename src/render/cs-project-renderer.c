@@ -49,12 +49,17 @@ project_plan_frame (gint64        frame,
   for (guint k = 0; k < styles.n_styles; k++)
     {
       const CsFrameStyle *fs = &styles.styles[k];
+      CsSegment *segment = cs_timeline_get_segment (plan->timeline, fs->segment_index);
 
       steps[k].style = fs->style != NULL
         ? g_hash_table_lookup (plan->styles, cs_style_ref_get_folder (fs->style))
         : NULL;
       steps[k].weight = fs->weight;
       steps[k].degree = steps[k].style != NULL ? fs->degree : 0.0;
+      steps[k].stability = cs_segment_get_stability (segment);
+      /* A segment's first frame outside any cross-fade follows a hard cut:
+       * nothing of the segment before may show through. */
+      steps[k].cut = styles.n_styles == 1 && frame == cs_segment_get_start (segment);
     }
   *n_steps = styles.n_styles;
   return TRUE;

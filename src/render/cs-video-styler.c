@@ -10,6 +10,7 @@
 #include <libavutil/pixdesc.h>
 
 #include "cs-render-error.h"
+#include "cs-temporal.h"
 #include "cs-video-styler.h"
 
 /* Both conversion shaders take this push-constant block (std430). */
@@ -38,6 +39,9 @@ struct _CsVideoStyler
   char        *label;        /* for messages: the style's name */
   int          size_multiple;
   CsPrecision  precision;
+  gboolean     passthrough;  /* no network: nothing to stabilize */
+  gboolean     no_temporal;  /* configure records no temporal pass */
+  double       stability;
 
   /* Configured state. */
   gboolean     configured;
@@ -53,6 +57,7 @@ struct _CsVideoStyler
   CsBuffer    *in_buffer;
   CsBuffer    *out_buffer;
   CsBuffer    *params;       /* float degree */
+  CsTemporalPass *temporal;  /* between the network and the degree blend */
 };
 
 G_DEFINE_FINAL_TYPE (CsVideoStyler, cs_video_styler, G_TYPE_OBJECT)
@@ -81,6 +86,7 @@ cs_video_styler_finalize (GObject *object)
     cs_network_clear_stages (self->network);
   g_clear_object (&self->network);
   release_buffers (self);
+  g_clear_object (&self->temporal);
   g_clear_object (&self->device);
   g_free (self->input_name);
   g_free (self->output_name);
@@ -199,7 +205,10 @@ cs_video_styler_new (CsDevice    *device,
       network = passthrough_network (device, error);
       if (network == NULL)
         return NULL;
-      return cs_video_styler_new_for_network (network, "image", "styled", 1, precision, error);
+      self = cs_video_styler_new_for_network (network, "image", "styled", 1, precision, error);
+      if (self != NULL)
+        self->passthrough = TRUE;
+      return self;
     }
 
   network = cs_network_new_from_file (device, cs_style_get_model_path (style), &local);
@@ -320,6 +329,7 @@ cs_video_styler_configure (CsVideoStyler     *self,
   self->configured = FALSE;
   cs_network_clear_stages (self->network);
   release_buffers (self);
+  g_clear_object (&self->temporal);
 
   self->from_source = FALSE;
   self->has_in = in != NULL;
@@ -354,6 +364,18 @@ cs_video_styler_configure (CsVideoStyler     *self,
       if (!cs_network_add_stage (self->network, CS_STAGE_BEFORE, "yuv_to_rgb", NULL, 0,
                                  &self->in_buffer, 1, tensors, &push, sizeof push, groups, &local))
         goto fail;
+    }
+
+  /* The temporal pass comes before the degree blend, so that the blend's
+   * original part is always the current frame. */
+  if (!self->passthrough && !self->no_temporal)
+    {
+      self->temporal = cs_temporal_pass_new (self->device, self->tensor_width, self->tensor_height,
+                                             width, height, &local);
+      if (self->temporal == NULL ||
+          !cs_temporal_pass_add_stages (self->temporal, self->network, self->input_name, self->output_name, &local))
+        goto fail;
+      cs_temporal_pass_set_stability (self->temporal, self->stability);
     }
 
   if (out != NULL)
@@ -400,6 +422,7 @@ cs_video_styler_configure (CsVideoStyler     *self,
                    self->label, self->tensor_width, self->tensor_height);
       cs_network_clear_stages (self->network);
       release_buffers (self);
+      g_clear_object (&self->temporal);
       return FALSE;
     }
 
@@ -409,6 +432,7 @@ cs_video_styler_configure (CsVideoStyler     *self,
 fail:
   cs_network_clear_stages (self->network);
   release_buffers (self);
+  g_clear_object (&self->temporal);
   g_propagate_prefixed_error (error, g_steal_pointer (&local), _("“%s” at %d×%d pixels: "),
                               self->label, width, height);
   return FALSE;
@@ -503,7 +527,67 @@ cs_video_styler_run (CsVideoStyler *self,
     }
   if (self->params != NULL)
     *(float *) self->params->mapped = (float) degree;
-  return cs_network_run (self->network, cancellable, error);
+  if (self->temporal == NULL)
+    return cs_network_run (self->network, cancellable, error);
+
+  cs_temporal_pass_begin_frame (self->temporal);
+  if (!cs_network_run (self->network, cancellable, error))
+    {
+      /* Whatever the GPU left in the history is no previous frame. */
+      cs_temporal_pass_reset (self->temporal);
+      return FALSE;
+    }
+  cs_temporal_pass_end_frame (self->temporal);
+  return TRUE;
+}
+
+void
+cs_video_styler_set_stability (CsVideoStyler *self,
+                               double         stability)
+{
+  g_return_if_fail (CS_IS_VIDEO_STYLER (self));
+  g_return_if_fail (stability >= 0.0 && stability <= 1.0);
+
+  self->stability = stability;
+  if (self->temporal != NULL)
+    cs_temporal_pass_set_stability (self->temporal, stability);
+}
+
+double
+cs_video_styler_get_stability (CsVideoStyler *self)
+{
+  g_return_val_if_fail (CS_IS_VIDEO_STYLER (self), 0.0);
+  return self->stability;
+}
+
+void
+cs_video_styler_set_temporal (CsVideoStyler *self,
+                              gboolean       enabled)
+{
+  g_return_if_fail (CS_IS_VIDEO_STYLER (self));
+  self->no_temporal = !enabled;
+}
+
+void
+cs_video_styler_reset_history (CsVideoStyler *self)
+{
+  g_return_if_fail (CS_IS_VIDEO_STYLER (self));
+  if (self->temporal != NULL)
+    cs_temporal_pass_reset (self->temporal);
+}
+
+gboolean
+cs_video_styler_has_history (CsVideoStyler *self)
+{
+  g_return_val_if_fail (CS_IS_VIDEO_STYLER (self), FALSE);
+  return self->temporal != NULL && cs_temporal_pass_has_history (self->temporal);
+}
+
+CsTemporalPass *
+cs_video_styler_get_temporal_pass (CsVideoStyler *self)
+{
+  g_return_val_if_fail (CS_IS_VIDEO_STYLER (self), NULL);
+  return self->temporal;
 }
 
 AVFrame *

@@ -8,6 +8,10 @@
  * host-visible buffer. Frames cross between host and device memory once each
  * way. The network runs at the frame's size rounded up to the style's size
  * multiple; the extra border repeats the frame's edge and is cropped away.
+ * With a stability above 0, a temporal pass between the network and the
+ * degree blend mixes in the previous frame's stabilized output, warped by the
+ * input's motion (see cs-temporal.h): runs must then come in frame order,
+ * and a seek or a hard cut needs cs_video_styler_reset_history().
  * Not thread-safe: use one styler per thread.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -19,6 +23,7 @@
 
 #include "cs-engine.h"
 #include "cs-style.h"
+#include "cs-temporal.h"
 #include "cs-yuv.h"
 
 G_BEGIN_DECLS
@@ -72,11 +77,31 @@ gboolean       cs_video_styler_upload           (CsVideoStyler     *self,
                                                  const AVFrame     *frame,
                                                  GError           **error);
 /* Converts, runs the network and converts back, with degree 0..1:
- * out = (1 - degree) * input + degree * network output, in RGB 0..255. */
+ * out = (1 - degree) * input + degree * network output, in RGB 0..255; the
+ * network output stabilized first when the stability is above 0. */
 gboolean       cs_video_styler_run              (CsVideoStyler     *self,
                                                  double             degree,
                                                  GCancellable      *cancellable,
                                                  GError           **error);
+/* How steady the style is on video, 0 (the default: frame by frame, the
+ * network's output untouched) to 1; may change from frame to frame. A
+ * passthrough styler has nothing to stabilize and ignores it. */
+void           cs_video_styler_set_stability    (CsVideoStyler     *self,
+                                                 double             stability);
+double         cs_video_styler_get_stability    (CsVideoStyler     *self);
+/* Whether the next configure records the temporal pass (TRUE, the default).
+ * Without it the stability is ignored and a frame costs the network and the
+ * conversions alone, as for a single still. */
+void           cs_video_styler_set_temporal     (CsVideoStyler     *self,
+                                                 gboolean           enabled);
+/* The next run starts without a previous frame (after a seek, a cut, a
+ * frame run out of order): its output is the unstabilized one. */
+void           cs_video_styler_reset_history    (CsVideoStyler     *self);
+/* Whether the next run will be stabilized against the frame run before it. */
+gboolean       cs_video_styler_has_history      (CsVideoStyler     *self);
+/* The temporal pass once configured, or NULL for a passthrough. */
+CsTemporalPass *cs_video_styler_get_temporal_pass (CsVideoStyler   *self);
+
 /* A new frame of the output format with what the last run wrote (the one
  * download), tagged with its colour description. */
 AVFrame       *cs_video_styler_download         (CsVideoStyler     *self);

@@ -7,4 +7,5 @@
 #include "cs-fst-import.h"
 #include "cs-image.h"
 #include "cs-style.h"
+#include "cs-style-library.h"
 #include "cs-stylizer.h"
