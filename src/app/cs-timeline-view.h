@@ -82,7 +82,8 @@ void        cs_timeline_view_set_thumbnail_func (CsTimelineView  *self,
 void        cs_timeline_view_thumbnails_changed (CsTimelineView  *self);
 
 /* The colour a style's segments are drawn in: stable for a style folder
- * (NULL: the original frames), so the side panel can show the same one. */
+ * (NULL: the original frames, a grey), so the side panel can show the same
+ * one. Styles share a palette of eight colours. */
 void        cs_timeline_view_get_style_color    (const char      *style_folder,
                                                  GdkRGBA         *color);
 
