@@ -750,6 +750,32 @@ test_zoom (void)
   g_assert_cmpfloat (cs_timeline_view_frame_to_x (tv, playhead (view)), >=, 0);
   g_assert_cmpfloat (cs_timeline_view_frame_to_x (tv, playhead (view)), <=, width);
 
+  /* Scrubbing past the right edge scrolls on its own while the pointer
+   * stays there. */
+  {
+    graphene_rect_t ruler;
+    double before;
+    gint64 deadline, frame_before;
+
+    activate (view, "timeline.home", NULL);
+    cs_timeline_view_get_bands (tv, &ruler, NULL, NULL);
+    before = cs_timeline_view_get_scroll_offset (tv);
+    cs_timeline_view_pointer_press (tv, width / 2, ruler.size.height / 2);
+    cs_timeline_view_pointer_motion (tv, width + 30, ruler.size.height / 2);
+    frame_before = playhead (view);
+    deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+    while (g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, FALSE);
+    g_assert_cmpfloat (cs_timeline_view_get_scroll_offset (tv), >, before);
+    g_assert_cmpint (playhead (view), >, frame_before);
+    cs_timeline_view_pointer_release (tv);
+    before = cs_timeline_view_get_scroll_offset (tv);
+    deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 10;
+    while (g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, FALSE);
+    g_assert_cmpfloat (cs_timeline_view_get_scroll_offset (tv), ==, before);
+  }
+
   /* Natural width follows the zoom; the height has a floor. */
   {
     int min_h, nat_w, min_w;
@@ -972,6 +998,45 @@ test_large (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A larger text makes the ruler and the segments' titles taller, and the
+ * widget asks for the room. */
+static void
+test_text_scale (void)
+{
+  g_autoptr(CsProject) project = NULL;
+  GtkSettings *settings = gtk_settings_get_default ();
+  g_autofree char *font = NULL;
+  GtkWidget *window, *view;
+  graphene_rect_t ruler_small, ruler_large;
+  int min_small, min_large;
+  Image image = { 0 };
+
+  if (!setup_clip ())
+    return;
+
+  project = new_project (clip_frames);
+  view = show_view (project, &window);
+  g_object_get (settings, "gtk-font-name", &font, NULL);
+  gtk_widget_measure (view, GTK_ORIENTATION_VERTICAL, -1, &min_small, NULL, NULL, NULL);
+  cs_timeline_view_get_bands (CS_TIMELINE_VIEW (view), &ruler_small, NULL, NULL);
+
+  g_object_set (settings, "gtk-font-name", "Sans 18", NULL);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  gtk_widget_measure (view, GTK_ORIENTATION_VERTICAL, -1, &min_large, NULL, NULL, NULL);
+  cs_timeline_view_get_bands (CS_TIMELINE_VIEW (view), &ruler_large, NULL, NULL);
+  g_test_message ("minimum height %d, with an 18 pt font %d", min_small, min_large);
+  g_assert_cmpint (min_large, >, min_small + 10);
+  g_assert_cmpfloat (ruler_large.size.height, >, ruler_small.size.height + 5);
+  wait_for_width (view, WINDOW_WIDTH - 10);
+  render (view, &image);
+  save_png (&image, "timeline-view-large-text.png");
+
+  g_object_set (settings, "gtk-font-name", font, NULL);
+  image_clear (&image);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_empty (void)
 {
@@ -1035,6 +1100,7 @@ main (int    argc,
   g_test_add_func ("/timeline-view/zoom", test_zoom);
   g_test_add_func ("/timeline-view/render", test_render);
   g_test_add_func ("/timeline-view/large", test_large);
+  g_test_add_func ("/timeline-view/text-scale", test_text_scale);
 
   status = g_test_run ();
 

@@ -29,7 +29,10 @@
 #define MAX_PIXELS_PER_FRAME 24.0
 /* Heights of the bands that do not depend on the font. */
 #define STRIP_HEIGHT       40.0
-#define TRACK_MIN_HEIGHT   60.0
+/* The least room for a degree curve under a segment's title. */
+#define BODY_MIN_HEIGHT    40.0
+/* A segment's title bar: its name's line and this. */
+#define TITLE_PAD           6.0
 #define BAND_GAP            4.0
 #define BOTTOM_PAD          6.0
 #define BLOCK_RADIUS        6.0
@@ -100,6 +103,9 @@ struct _CsTimelineView
   guint            drag_segment;
   gint64           drag_frame;    /* the dragged keyframe, where it is now */
   gint64           drag_min, drag_max;
+
+  double           last_x, last_y;  /* the dragging pointer, for autoscroll */
+  guint            autoscroll_id;
 
   double           pointer_x;
   double           zoom_gesture_start;
@@ -208,6 +214,13 @@ ruler_height (CsTimelineView *self)
   return ceil (self->label_height * 0.85) + 14.0;
 }
 
+static double
+track_min_height (CsTimelineView *self)
+{
+  ensure_font_metrics (self);
+  return self->label_height + TITLE_PAD + BODY_MIN_HEIGHT;
+}
+
 void
 cs_timeline_view_get_bands (CsTimelineView  *self,
                             graphene_rect_t *ruler,
@@ -228,7 +241,7 @@ cs_timeline_view_get_bands (CsTimelineView  *self,
     graphene_rect_init (strip, 0, strip_y, width, STRIP_HEIGHT);
   if (track != NULL)
     graphene_rect_init (track, 0, track_y, width,
-                        MAX (TRACK_MIN_HEIGHT, height - track_y - BOTTOM_PAD));
+                        MAX (track_min_height (self), height - track_y - BOTTOM_PAD));
 }
 
 /* A segment block is a title bar with the style's name over the body in
@@ -237,7 +250,7 @@ static double
 title_height (CsTimelineView *self)
 {
   ensure_font_metrics (self);
-  return self->label_height + 6.0;
+  return self->label_height + TITLE_PAD;
 }
 
 static void
@@ -476,6 +489,11 @@ update_actions (CsTimelineView *self)
 static void
 end_drag (CsTimelineView *self)
 {
+  if (self->autoscroll_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->autoscroll_id);
+      self->autoscroll_id = 0;
+    }
   if (self->group_open && self->project != NULL)
     cs_project_end_group (self->project);
   self->group_open = FALSE;
@@ -493,6 +511,8 @@ timeline_changed (CsTimelineView *self)
   gint64 old_selected_start = 0;
   guint old_n_segments = 0;
   gint64 old_playhead = self->playhead;
+  gint64 old_n_frames = n_frames (self);
+  double old_zoom = self->zoom;
 
   if (old != NULL)
     {
@@ -527,7 +547,14 @@ timeline_changed (CsTimelineView *self)
 
   update_actions (self);
   update_accessible (self);
-  gtk_widget_queue_resize (GTK_WIDGET (self));
+  /* Every step of a drag lands here: relayout only when the clip's length,
+   * and with it the natural width, changed. */
+  if (n_frames (self) != old_n_frames)
+    gtk_widget_queue_resize (GTK_WIDGET (self));
+  else
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+  if (self->zoom != old_zoom)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
   if (self->playhead != old_playhead)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAYHEAD]);
 }
@@ -1351,7 +1378,7 @@ cs_timeline_view_measure (GtkWidget      *widget,
       graphene_rect_t strip;
 
       cs_timeline_view_get_bands (self, NULL, &strip, NULL);
-      *minimum = *natural = (int) ceil (strip.origin.y + strip.size.height + BAND_GAP + TRACK_MIN_HEIGHT + BOTTOM_PAD);
+      *minimum = *natural = (int) ceil (strip.origin.y + strip.size.height + BAND_GAP + track_min_height (self) + BOTTOM_PAD);
     }
 }
 
@@ -1575,13 +1602,50 @@ cs_timeline_view_pointer_press (CsTimelineView *self,
     }
 }
 
+static void apply_drag (CsTimelineView *self, double x, double y);
+
+/* Pixels a frame to scroll by while a drag holds the pointer near or past
+ * an edge, faster the further out; 0 away from the edges. */
+static double
+edge_speed (CsTimelineView *self,
+            double          x)
+{
+  double width = gtk_widget_get_width (GTK_WIDGET (self));
+  double zone = 2 * SIDE_PAD, over = 0;
+
+  if (self->drag == DRAG_NONE || self->drag == DRAG_SEGMENT || max_offset (self) <= 0)
+    return 0;
+  if (x < zone)
+    over = x - zone;
+  else if (x > width - zone)
+    over = x - (width - zone);
+  return CLAMP (over / 3, -40.0, 40.0);
+}
+
+static gboolean
+autoscroll_tick (GtkWidget     *widget,
+                 GdkFrameClock *frame_clock,
+                 gpointer       user_data)
+{
+  CsTimelineView *self = CS_TIMELINE_VIEW (widget);
+  double speed = edge_speed (self, self->last_x);
+
+  if (speed == 0)
+    {
+      self->autoscroll_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  cs_timeline_view_scroll_by (self, speed);
+  /* What is under the still pointer has changed: drag on to it. */
+  apply_drag (self, self->last_x, self->last_y);
+  return G_SOURCE_CONTINUE;
+}
+
 void
 cs_timeline_view_pointer_motion (CsTimelineView *self,
                                  double          x,
                                  double          y)
 {
-  g_autoptr(GError) error = NULL;
-
   g_return_if_fail (CS_IS_TIMELINE_VIEW (self));
 
   if (self->drag == DRAG_NONE || self->timeline == NULL)
@@ -1590,6 +1654,20 @@ cs_timeline_view_pointer_motion (CsTimelineView *self,
   if (!self->drag_moved && hypot (x - self->drag_x, y - self->drag_y) < 2.0)
     return;
   self->drag_moved = TRUE;
+  self->last_x = x;
+  self->last_y = y;
+
+  apply_drag (self, x, y);
+  if (edge_speed (self, x) != 0 && self->autoscroll_id == 0)
+    self->autoscroll_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), autoscroll_tick, NULL, NULL);
+}
+
+static void
+apply_drag (CsTimelineView *self,
+            double          x,
+            double          y)
+{
+  g_autoptr(GError) error = NULL;
 
   switch (self->drag)
     {
@@ -1800,8 +1878,8 @@ on_scroll (GtkEventControllerScroll *controller,
   if (max_offset (self) <= 0)
     return FALSE;
 
-  cs_timeline_view_scroll_by (self, (dx + ((state & GDK_SHIFT_MASK) ? 0 : dy) + ((state & GDK_SHIFT_MASK) ? dy : 0)) *
-                                    (wheel ? WHEEL_PAN : 1.0));
+  /* A timeline only scrolls sideways: vertical wheels pan it too. */
+  cs_timeline_view_scroll_by (self, (dx + dy) * (wheel ? WHEEL_PAN : 1.0));
   return TRUE;
 }
 
