@@ -23,11 +23,12 @@ pkgs=(
   libvulkan-dev mesa-vulkan-drivers vulkan-tools
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
   libgtk-4-dev libadwaita-1-dev
+  gettext curl ca-certificates
 )
 if [ "$want_test" = 1 ]; then
   pkgs+=(python3 python3-numpy libonnx-testdata vulkan-validationlayers
          clang libclang-rt-14-dev xvfb xauth
-         desktop-file-utils appstream gettext python3-opencv)
+         desktop-file-utils appstream python3-opencv)
 fi
 if [ "$want_bench" = 1 ]; then
   pkgs+=(python3-torch python3-onnx)

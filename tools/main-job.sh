@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The main job: import a real fast-style-transfer checkpoint as a style and
-# style a real photo with it.
+# The main job: install the default style pack (real fast-style-transfer
+# checkpoints, checked against their pinned SHA-256) and style a real photo
+# with its Udnie.
 #   tools/main-job.sh DATA_DIR
-# DATA_DIR is the shared test data (styles/ml5/udnie, images/). The style goes
-# to build/styles/udnie (imported once), the result to
+# DATA_DIR is the shared test data (styles/ml5, images/). The pack's
+# checkpoints come from DATA_DIR/styles/ml5 when it is there, and are
+# downloaded at the pinned commit otherwise (tools/fetch-style-pack.sh). The
+# styles go to build/styles (installed once), the result to
 # build/main-job/styled.png. Expects a built tree (ninja -C build).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -13,9 +16,8 @@ if [ $# -ne 1 ]; then
   exit 2
 fi
 data="$1"
-checkpoint="$data/styles/ml5/udnie"
 photo="$data/images/content_chicago.png"
-build="$root/build"
+build="${CELSHADE_BUILD_DIR:-$root/build}"  # another build tree, for developers
 import="$build/src/cli/celshade-import"
 render="$build/src/cli/celshade-render"
 style="$build/styles/udnie"
@@ -28,12 +30,10 @@ if [ ! -d "$data" ]; then
   echo "          (the one holding styles/ml5 and images), e.g. ../shared/data" >&2
   exit 1
 fi
-for need in "$checkpoint/manifest.json" "$photo"; do
-  if [ ! -e "$need" ]; then
-    echo "main-job: '$need' is missing from the data folder '$data'" >&2
-    exit 1
-  fi
-done
+if [ ! -e "$photo" ]; then
+  echo "main-job: '$photo' is missing from the data folder '$data'" >&2
+  exit 1
+fi
 for tool in "$import" "$render"; do
   if [ ! -x "$tool" ]; then
     echo "main-job: '$tool' is not built; run 'ninja -C build' first" >&2
@@ -45,16 +45,16 @@ done
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
-if [ -f "$style/style.json" ]; then
-  echo "main-job: style already imported: $style"
-else
-  echo "main-job: importing $checkpoint"
-  t0=$(now)
-  "$import" fast-style-transfer "$checkpoint" "$style" \
-    --name "Udnie" --licence "MIT (ml5-data-and-models)" \
-    --source "ml5-data-and-models fast-style-transfer checkpoint 'udnie'"
-  echo "main-job: imported into $style in $(elapsed "$t0" "$(now)") s"
+# Earlier versions of this job imported udnie alone, outside the pack; that
+# build artifact is replaced by the pack's own.
+if [ -d "$style" ] && [ ! -e "$style/.pack-digest" ]; then
+  echo "main-job: replacing $style, imported outside the style pack"
+  rm -rf -- "$style"
 fi
+echo "main-job: installing the style pack into $build/styles"
+t0=$(now)
+CELSHADE_TEST_DATA="$data" "$root/tools/fetch-style-pack.sh" --build "$build" --dest "$build/styles"
+echo "main-job: style pack ready in $(elapsed "$t0" "$(now)") s"
 
 mkdir -p "$out_dir"
 size() { "${PYTHON:-/usr/bin/python3}" - "$1" <<'PY' 2>/dev/null || file -b "$1"
