@@ -608,6 +608,7 @@ test_drag_keyframe (void)
   GtkWidget *window, *view;
   CsTimelineView *tv;
   CsSegment *segment;
+  g_autoptr(CsStyleRef) style = new_style ("mosaic", "Mosaic");
   guint k, n_before;
   double x, y;
 
@@ -618,6 +619,15 @@ test_drag_keyframe (void)
   view = show_view (project, &window);
   tv = CS_TIMELINE_VIEW (view);
   g_assert_true (cs_project_add_keyframe (project, 40, 0.5, CS_INTERPOLATION_LINEAR, &error));
+
+  /* The original frames have no degree: no handle to grab, no point to add. */
+  x = cs_timeline_view_frame_to_x (tv, 40);
+  y = cs_timeline_view_degree_to_y (tv, 0.5);
+  g_assert_cmpstr (cs_timeline_view_get_cursor_at (tv, x, y), ==, "pointer");
+  cs_timeline_view_pointer_double_click (tv, cs_timeline_view_frame_to_x (tv, 20), y);
+  g_assert_cmpuint (cs_segment_get_n_keyframes (cs_project_get_segment (project, 0)), ==, 2);
+
+  g_assert_true (cs_project_set_style (project, 0, style, &error));
   g_assert_true (cs_project_get_can_undo (project));
   /* Zoomed in, so that every frame is several pixels wide. */
   cs_timeline_view_set_zoom (tv, 1e9);
@@ -804,8 +814,10 @@ test_render (void)
   Image image = { 0 };
   GdkRGBA color[3], accent;
   int curve_y[3], playhead_x, old_x, probe_y;
-  const double degrees[3] = { 0.4, 0.25, 1.0 };
-  const gint64 probe_frames[3] = { 20, 40, 66 };
+  /* On the ease from 1 down to 0.4, on its hold, and on the second
+   * segment's constant 0.25. */
+  const gint64 probe_frames[3] = { 3, 20, 36 };
+  const guint probe_segments[3] = { 0, 0, 1 };
 
   if (!setup_clip ())
     return;
@@ -866,16 +878,26 @@ test_render (void)
   /* The curve's stroke is where its degree puts it, below a plain wash. */
   for (guint i = 0; i < 3; i++)
     {
-      int x = (int) cs_timeline_view_frame_to_x (tv, probe_frames[i]) + 3;
+      CsSegment *segment = cs_project_get_segment (project, probe_segments[i]);
+      double degree = cs_segment_get_degree_at (segment, probe_frames[i]);
+      int x = (int) cs_timeline_view_frame_to_x (tv, probe_frames[i]);
       double body_top = cs_timeline_view_degree_to_y (tv, 1.0) - 6;
 
       curve_y[i] = first_change_down (&image, x, (int) body_top, (int) (track.origin.y + track.size.height));
-      g_test_message ("segment %u: curve at y %d, expected %.1f", i, curve_y[i],
-                      cs_timeline_view_degree_to_y (tv, degrees[i]));
-      g_assert_cmpfloat (fabs (curve_y[i] - cs_timeline_view_degree_to_y (tv, degrees[i])), <=, 2.0);
+      g_test_message ("frame %" G_GINT64_FORMAT ": degree %.3f, curve at y %d, expected %.1f",
+                      probe_frames[i], degree, curve_y[i], cs_timeline_view_degree_to_y (tv, degree));
+      g_assert_cmpfloat (fabs (curve_y[i] - cs_timeline_view_degree_to_y (tv, degree)), <=, 2.0);
     }
+  g_assert_cmpint (curve_y[2], >, curve_y[1]);
   g_assert_cmpint (curve_y[1], >, curve_y[0]);
-  g_assert_cmpint (curve_y[0], >, curve_y[2]);
+
+  /* The original frames have no degree: a plain block, no curve. */
+  {
+    int x = (int) cs_timeline_view_frame_to_x (tv, 68);
+    int top = (int) cs_timeline_view_degree_to_y (tv, 1.0) - 4;
+
+    g_assert_cmpint (first_change_down (&image, x, top, (int) (track.origin.y + track.size.height) - 3), ==, -1);
+  }
 
   /* The playhead is a line of the accent colour, and moves. */
   playhead_x = (int) round (cs_timeline_view_frame_to_x (tv, 40));

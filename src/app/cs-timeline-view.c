@@ -921,7 +921,8 @@ first_keyframe_from (CsSegment *segment,
 
 /* Whether the keyframes of @segment between @from and @to are far enough
  * apart on screen to be drawn and grabbed as handles; zoomed out over dense
- * keyframes they would only pile up, and the curve shows them anyway. */
+ * keyframes they would only pile up, and the curve shows them anyway. The
+ * original frames have no degree, so no curve and no handles. */
 static gboolean
 handles_fit (CsTimelineView *self,
              CsSegment      *segment,
@@ -931,6 +932,9 @@ handles_fit (CsTimelineView *self,
   guint n = cs_segment_get_n_keyframes (segment);
   double min_gap = 2 * HANDLE_RADIUS + 3;
   double last = -G_MAXDOUBLE;
+
+  if (cs_segment_get_style (segment) == NULL)
+    return FALSE;
 
   for (guint k = first_keyframe_from (segment, from); k < n; k++)
     {
@@ -1137,6 +1141,10 @@ snapshot_segments (CsTimelineView        *self,
       left = MAX (rect.origin.x, -4);
       right = MIN (rect.origin.x + rect.size.width, width + 4);
       line = dark ? mix (&color, &white, 0.55) : mix (&color, &black, 0.35);
+
+      /* The original frames are not styled: a degree means nothing there. */
+      if (cs_segment_get_style (segment) == NULL)
+        continue;
 
       cairo_save (cr);
       /* The body, its bottom corners rounded like the block's. */
@@ -1740,6 +1748,12 @@ cs_timeline_view_pointer_double_click (CsTimelineView *self,
     return;
 
   segment = cs_timeline_get_segment (self->timeline, hit.segment);
+  if (cs_segment_get_style (segment) == NULL)
+    {
+      /* No style, no degree to key: give the segment a style first. */
+      gtk_widget_error_bell (GTK_WIDGET (self));
+      return;
+    }
   frame = x_to_frame (self, x, cs_segment_get_start (segment), cs_segment_get_end (segment) - 1);
   if (cs_segment_find_keyframe (segment, frame, &k))
     {
