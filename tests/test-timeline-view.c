@@ -1060,6 +1060,80 @@ test_text_scale (void)
 }
 
 static void
+check_label (CsTimelineView *view,
+             gint64          frame,
+             gboolean        with_frames,
+             const char     *expected)
+{
+  g_autofree char *label = cs_timeline_view_format_time (view, frame, with_frames);
+
+  g_assert_cmpstr (label, ==, expected);
+}
+
+/* The ruler's labels at whole and fractional frame rates, and for a clip of
+ * hours; and a clip of one frame. */
+static void
+test_labels (void)
+{
+  g_autoptr(CsProject) project = NULL;
+  g_autoptr(CsProject) one = NULL;
+  g_autoptr(CsSourceClip) source = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *window, *view;
+  CsTimelineView *tv;
+  Image image = { 0 };
+
+  if (!setup_clip ())
+    return;
+
+  project = new_project (clip_frames);
+  view = show_view (project, &window);
+  tv = CS_TIMELINE_VIEW (view);
+
+  cs_timeline_view_set_frame_rate (tv, 25, 1);
+  check_label (tv, 0, FALSE, "0:00");
+  check_label (tv, 37, TRUE, "00:01:12");
+  check_label (tv, 37, FALSE, "0:01");
+  check_label (tv, 25 * 61, FALSE, "1:01");
+
+  /* 29.97: the first frame of second 1 is frame 30, of second 2 frame 60. */
+  cs_timeline_view_set_frame_rate (tv, 30000, 1001);
+  check_label (tv, 29, TRUE, "00:00:29");
+  check_label (tv, 30, TRUE, "00:01:00");
+  check_label (tv, 59, TRUE, "00:01:29");
+  check_label (tv, 60, TRUE, "00:02:00");
+
+  /* Clips of an hour or more count hours. */
+  source = cs_source_clip_new (clip_path, 25 * 3600 * 2, 25, 1, clip_width, clip_height, clip_hash, &error);
+  g_assert_no_error (error);
+  cs_timeline_view_set_project (tv, NULL);
+  g_clear_object (&project);
+  project = cs_project_new (source);
+  cs_timeline_view_set_frame_rate (tv, 25, 1);
+  cs_timeline_view_set_project (tv, project);
+  check_label (tv, 25 * 3725 + 3, FALSE, "1:02:05");
+  check_label (tv, 25 * 3725 + 3, TRUE, "1:02:05:03");
+
+  /* One frame: nothing to step, split or zoom, and nothing breaks. */
+  g_clear_pointer (&source, cs_source_clip_unref);
+  source = cs_source_clip_new (clip_path, 1, 25, 1, clip_width, clip_height, clip_hash, &error);
+  g_assert_no_error (error);
+  one = cs_project_new (source);
+  cs_timeline_view_set_project (tv, one);
+  activate (view, "timeline.step", g_variant_new_int32 (1));
+  activate (view, "timeline.end", NULL);
+  g_assert_cmpint (playhead (view), ==, 0);
+  activate (view, "timeline.split", NULL);
+  g_assert_cmpuint (cs_project_get_n_segments (one), ==, 1);
+  activate (view, "timeline.zoom-in", NULL);
+  g_assert_cmpfloat (cs_timeline_view_frame_to_x (tv, 1), <=, gtk_widget_get_width (view));
+  render (view, &image);
+
+  image_clear (&image);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
 test_empty (void)
 {
   GtkWidget *window, *view;
@@ -1120,6 +1194,7 @@ main (int    argc,
   g_test_add_func ("/timeline-view/drag-boundary", test_drag_boundary);
   g_test_add_func ("/timeline-view/drag-keyframe", test_drag_keyframe);
   g_test_add_func ("/timeline-view/zoom", test_zoom);
+  g_test_add_func ("/timeline-view/labels", test_labels);
   g_test_add_func ("/timeline-view/render", test_render);
   g_test_add_func ("/timeline-view/large", test_large);
   g_test_add_func ("/timeline-view/text-scale", test_text_scale);

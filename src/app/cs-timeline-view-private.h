@@ -34,6 +34,12 @@ const char *cs_timeline_view_get_cursor_at      (CsTimelineView   *self,
                                                  double            x,
                                                  double            y);
 
+/* The ruler's label for @frame: minutes and seconds, with the frame within
+ * its second when @with_frames, and hours for clips of an hour or more. */
+char       *cs_timeline_view_format_time        (CsTimelineView   *self,
+                                                 gint64            frame,
+                                                 gboolean          with_frames);
+
 /* What the primary button's gestures do: a press, its motion, its release,
  * and a double click. */
 void        cs_timeline_view_pointer_press      (CsTimelineView   *self,

@@ -414,12 +414,10 @@ set_selected (CsTimelineView *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_SEGMENT]);
 }
 
-static char *format_time (CsTimelineView *self, gint64 frame, gboolean with_frames);
-
 static void
 update_accessible (CsTimelineView *self)
 {
-  g_autofree char *timecode = format_time (self, self->playhead, TRUE);
+  g_autofree char *timecode = cs_timeline_view_format_time (self, self->playhead, TRUE);
   g_autofree char *frame = g_strdup_printf ("%" G_GINT64_FORMAT, self->playhead);
   /* TRANSLATORS: the playhead's position for screen readers: a timecode
    * (minutes:seconds:frames) and a frame number */
@@ -667,10 +665,10 @@ segment_color (CsSegment *segment,
 
 /* Formats the time at @frame; frames are shown only when the ruler's step
  * is under a second, hours only for clips that long. */
-static char *
-format_time (CsTimelineView *self,
-             gint64          frame,
-             gboolean        with_frames)
+char *
+cs_timeline_view_format_time (CsTimelineView *self,
+                              gint64          frame,
+                              gboolean        with_frames)
 {
   double exact = frame_to_seconds (self, (double) frame);
   gint64 seconds = (gint64) floor (exact + 1e-9);
@@ -765,7 +763,7 @@ snapshot_ruler (CsTimelineView        *self,
 
           if (major)
             {
-              g_autofree char *label = format_time (self, f, TRUE);
+              g_autofree char *label = cs_timeline_view_format_time (self, f, TRUE);
 
               gtk_snapshot_append_color (snapshot, &tick,
                                          &GRAPHENE_RECT_INIT (round (x), ruler->size.height * 0.45, 1, ruler->size.height * 0.55));
@@ -811,7 +809,7 @@ snapshot_ruler (CsTimelineView        *self,
 
         gtk_snapshot_append_color (snapshot, &tick,
                                    &GRAPHENE_RECT_INIT (round (x), ruler->size.height * 0.45, 1, ruler->size.height * 0.55));
-        label = format_time (self, (gint64) ceil (t * self->rate_num / self->rate_den - 1e-9), FALSE);
+        label = cs_timeline_view_format_time (self, (gint64) ceil (t * self->rate_num / self->rate_den - 1e-9), FALSE);
         if (label_fits (self, label, x, width))
           {
             gtk_snapshot_save (snapshot);
