@@ -578,7 +578,7 @@ test_drag_boundary (void)
     cs_timeline_view_get_bands (tv, NULL, &strip, NULL);
     cs_timeline_view_pointer_press (tv, cs_timeline_view_frame_to_x (tv, 12), strip.origin.y + 5);
     g_assert_cmpint (playhead (view), ==, 12);
-    g_assert_false (cs_timeline_view_get_scrubbing (tv));
+    g_assert_true (cs_timeline_view_get_scrubbing (tv));
     cs_timeline_view_pointer_motion (tv, cs_timeline_view_frame_to_x (tv, 40), strip.origin.y + 5);
     scrubbed = cs_timeline_view_get_scrubbing (tv);
     g_value_init (&value, G_TYPE_BOOLEAN);

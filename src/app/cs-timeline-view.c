@@ -1565,7 +1565,10 @@ cs_timeline_view_pointer_press (CsTimelineView *self,
   switch (hit.kind)
     {
     case HIT_RULER:
+      /* Scrubbing from the press on: the preview can answer the press
+       * with a quick frame and the release with the full one. */
       self->drag = DRAG_SCRUB;
+      set_scrubbing (self, TRUE);
       move_playhead (self, x_to_frame (self, x, 0, n_frames (self) - 1), FALSE);
       break;
 
@@ -1678,7 +1681,6 @@ apply_drag (CsTimelineView *self,
   switch (self->drag)
     {
     case DRAG_SCRUB:
-      set_scrubbing (self, TRUE);
       move_playhead (self, x_to_frame (self, x, 0, n_frames (self) - 1), FALSE);
       break;
 
