@@ -1441,13 +1441,15 @@ test_bad_structure (void)
   /* more inputs than a node can hold */
   {
     g_autoptr(CsOnnxWriter) w = relu_writer ();
+    g_autofree char *count = g_strdup_printf ("%d inputs", CS_MAX_NODE_INPUTS + 1);
+    const char *wide[CS_MAX_NODE_INPUTS + 2];
 
-    cs_onnx_writer_add_node (w, "Concat", "wide",
-                             CS_ONNX_NAMES ("y", "y", "y", "y", "y", "y", "y", "y", "y",
-                                            "y", "y", "y", "y", "y", "y", "y", "y"),
-                             CS_ONNX_NAMES ("z"));
+    for (int i = 0; i <= CS_MAX_NODE_INPUTS; i++)
+      wide[i] = "y";
+    wide[CS_MAX_NODE_INPUTS + 1] = NULL;
+    cs_onnx_writer_add_node (w, "Concat", "wide", wide, CS_ONNX_NAMES ("z"));
     cs_onnx_writer_node_set_int (w, "axis", 0);
-    assert_refused (w, NULL, CS_ENGINE_ERROR_UNSUPPORTED, "'wide'", "17 inputs", NULL);
+    assert_refused (w, NULL, CS_ENGINE_ERROR_UNSUPPORTED, "'wide'", count, NULL);
   }
 
   /* the same attribute twice */

@@ -12,7 +12,7 @@
 G_BEGIN_DECLS
 
 #define CS_MAX_RANK 8
-#define CS_MAX_NODE_INPUTS 16
+#define CS_MAX_NODE_INPUTS 64 /* Concat of one code per StyleGAN layer needs 18 */
 #define CS_MAX_NODE_OUTPUTS 16
 
 #define CS_ENGINE_ERROR (cs_engine_error_quark ())

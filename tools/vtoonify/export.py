@@ -149,24 +149,56 @@ def load_exstyles(path, n_latent, style_dim):
 # ------------------------------------------------------------ random weights
 
 def randomize(model, gen):
-    """Random values of a sensible scale in every parameter and statistic."""
+    """Random values of a sensible scale in every parameter and statistic:
+    equalised layers get unit-variance weights (their scale is applied at
+    run time, and lr_mul undone as at initialisation), ordinary layers He
+    initialisation, normalisations statistics near the identity."""
+    def rnd(shape, s=1.0):
+        return torch.randn(shape, generator=gen) * s
+
     with torch.no_grad():
+        done = set()
+        for mname, m in model.named_modules():
+            prefix = mname + "." if mname else ""
+            if isinstance(m, N.EqualLinear):
+                m.weight.copy_(rnd(m.weight.shape, 1.0 / m.lr_mul))
+                m.bias.copy_(m.bias + rnd(m.bias.shape, 0.1 / m.lr_mul))
+            elif isinstance(m, (N.EqualConv2d, N.ModulatedConv2d, N.ConstantInput)):
+                for n, p in m.named_parameters(recurse=False):
+                    p.copy_(rnd(p.shape) if p.dim() > 1 else p + rnd(p.shape, 0.1))
+            else:
+                continue
+            done.update(prefix + n for n, _ in m.named_parameters(recurse=False))
         for name, p in model.state_dict().items():
-            if name.endswith("num_batches_tracked") or name.endswith(".kernel"):
+            if name in done or name.endswith("num_batches_tracked") or name.endswith(".kernel"):
                 continue
             if name.endswith("running_var"):
                 p.copy_(torch.rand(p.shape, generator=gen) + 0.5)
             elif name.endswith("running_mean"):
-                p.copy_(torch.randn(p.shape, generator=gen) * 0.1)
-            elif p.dim() <= 1 or name.endswith("to_rgbs.0.bias") or "bias" in name.split(".")[-1]:
-                p.add_(torch.randn(p.shape, generator=gen) * 0.1)
-            elif "modulation" in name or "generator.generator" in name or name.startswith("generator.") \
-                    or ".conv.0." in name or ".conv2.0." in name or name.endswith("input.input") \
-                    or (name.startswith("styles.") and "linear" in name):
-                p.copy_(torch.randn(p.shape, generator=gen))  # equalised layers: unit variance
+                p.copy_(rnd(p.shape, 0.1))
+            elif p.dim() <= 1 or name.endswith(".bias"):
+                p.add_(rnd(p.shape, 0.1))
             else:
-                fan_in = max(1, p[0].numel())
-                p.copy_(torch.randn(p.shape, generator=gen) * math.sqrt(2.0 / fan_in))
+                p.copy_(rnd(p.shape, math.sqrt(2.0 / max(1, p[0].numel()))))
+
+
+def calibrate_batch_norms(model, gen, size):
+    """Sets every batch normalisation's statistics to those of random images,
+    as training would have: without it the residual streams of random
+    networks grow by orders of magnitude and leave the range of fp16, which
+    trained networks never do."""
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # a plain average over the calibration batch
+    x = torch.rand(4, 3, size, size, generator=gen) * 2 - 1
+    model.train()
+    with torch.no_grad():
+        model(x)
+    model.eval()
+    for m in bns:
+        m.momentum = 0.1
+        m.num_batches_tracked.zero_()
 
 
 def write_random_checkpoints(folder, seed, div, style="random", n_refs=3):
@@ -176,8 +208,10 @@ def write_random_checkpoints(folder, seed, div, style="random", n_refs=3):
     randomize(g, gen)
     p = N.BiSeNet(widths)
     randomize(p, gen)
+    calibrate_batch_norms(p, gen, 128)
     e = N.GradualStyleEncoder(widths)
     randomize(e, gen)
+    calibrate_batch_norms(e, gen, 64)
     sub = os.path.join(folder, f"vtoonify_d_{style}")
     os.makedirs(sub, exist_ok=True)
     torch.save({"g_ema": g.state_dict()}, os.path.join(sub, "vtoonify_s_d.pt"))
