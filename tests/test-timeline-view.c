@@ -936,9 +936,21 @@ test_render (void)
 
   /* Zoomed in around the cross-fade, where frames get their own ticks. */
   cs_timeline_view_set_zoom (tv, 1e9);
-  cs_timeline_view_set_playhead (tv, 50);
+  cs_timeline_view_set_playhead (tv, 44);
+  cs_timeline_view_set_playhead (tv, 56);
   render (view, &image);
   save_png (&image, "timeline-view-zoomed.png");
+  {
+    int x = (int) round (cs_timeline_view_frame_to_x (tv, 50));
+    int y = (int) cs_timeline_view_degree_to_y (tv, 0.1);
+
+    /* A cut being dragged is drawn in the accent colour. */
+    g_assert_cmpint (color_distance (&image, x, y, &accent), >, 60);
+    cs_timeline_view_pointer_press (tv, x, y);
+    render (view, &image);
+    g_assert_cmpint (color_distance (&image, x, y, &accent), <, 6);
+    cs_timeline_view_pointer_release (tv);
+  }
 
   cs_timeline_view_set_thumbnail_func (tv, NULL, NULL, NULL);
   image_clear (&image);

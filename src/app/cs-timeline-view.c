@@ -108,6 +108,7 @@ struct _CsTimelineView
   guint            autoscroll_id;
 
   double           pointer_x;
+  Hit              hover;         /* what is under the resting pointer */
   double           zoom_gesture_start;
   double           zoom_gesture_x;
   const char      *cursor_name;
@@ -542,6 +543,9 @@ timeline_changed (CsTimelineView *self)
     self->zoom = min_zoom (self);
   self->zoom = CLAMP (self->zoom, min_zoom (self), max_zoom (self));
   self->offset = CLAMP (self->offset, 0.0, max_offset (self));
+
+  /* What was under the pointer may be gone; the next motion finds out. */
+  self->hover = (Hit) { HIT_NOTHING, 0, 0 };
 
   update_actions (self);
   update_accessible (self);
@@ -1040,6 +1044,30 @@ block_rect (CsTimelineView        *self,
   graphene_rect_init (rect, x0, track->origin.y, MAX (1.0, x1 - x0), track->size.height);
 }
 
+/* The cut (the index of the segment after it; 0 for none) and the keyframe
+ * shown as grabbed or about to be: the one dragged, else the one under the
+ * pointer. */
+static guint
+highlighted_cut (CsTimelineView *self)
+{
+  if (self->drag == DRAG_BOUNDARY)
+    return self->drag_segment;
+  if (self->drag == DRAG_NONE && self->hover.kind == HIT_CUT)
+    return self->hover.segment;
+  return 0;
+}
+
+static gboolean
+is_highlighted_keyframe (CsTimelineView *self,
+                         guint           segment,
+                         gint64          frame)
+{
+  if (self->drag == DRAG_KEYFRAME)
+    return segment == self->drag_segment && frame == self->drag_frame;
+  return self->drag == DRAG_NONE && self->hover.kind == HIT_KEYFRAME &&
+         self->hover.segment == segment && self->hover.frame == frame;
+}
+
 static void
 snapshot_segments (CsTimelineView        *self,
                    GtkSnapshot           *snapshot,
@@ -1241,6 +1269,16 @@ snapshot_segments (CsTimelineView        *self,
             break;
 
           cairo_new_path (cr);
+          if (is_highlighted_keyframe (self, i, key->frame))
+            {
+              cairo_arc (cr, x, y, HANDLE_RADIUS + 1.5, 0, 2 * G_PI);
+              cairo_set_source_rgba (cr, 1, 1, 1, 1);
+              cairo_fill_preserve (cr);
+              cairo_set_line_width (cr, 2.5);
+              gdk_cairo_set_source_rgba (cr, accent);
+              cairo_stroke (cr);
+              continue;
+            }
           cairo_arc (cr, x, y, HANDLE_RADIUS, 0, 2 * G_PI);
           cairo_set_source_rgba (cr, 1, 1, 1, 1);
           cairo_fill_preserve (cr);
@@ -1251,6 +1289,16 @@ snapshot_segments (CsTimelineView        *self,
     }
 
   cairo_destroy (cr);
+
+  /* The cut under the pointer or being dragged. */
+  if (highlighted_cut (self) > 0 && highlighted_cut (self) < n_segments)
+    {
+      CsSegment *after = cs_timeline_get_segment (self->timeline, highlighted_cut (self));
+      double x = round (cs_timeline_view_frame_to_x (self, cs_segment_get_start (after)));
+
+      gtk_snapshot_append_color (snapshot, accent,
+                                 &GRAPHENE_RECT_INIT (x - 1.5, track->origin.y, 3, track->size.height));
+    }
 
   /* The selected block's outline, on top of its curve. */
   if (self->selected >= first && self->selected <= last && self->selected < n_segments)
@@ -1859,7 +1907,30 @@ on_motion (GtkEventControllerMotion *controller,
 
   self->pointer_x = x;
   if (self->drag == DRAG_NONE)
-    set_cursor (self, cs_timeline_view_get_cursor_at (self, x, y));
+    {
+      Hit hit = hit_test (self, x, y);
+
+      if (hit.kind != self->hover.kind || hit.segment != self->hover.segment || hit.frame != self->hover.frame)
+        {
+          self->hover = hit;
+          gtk_widget_queue_draw (GTK_WIDGET (self));
+        }
+      set_cursor (self, cs_timeline_view_get_cursor_at (self, x, y));
+    }
+}
+
+static void
+on_leave (GtkEventControllerMotion *controller,
+          CsTimelineView           *self)
+{
+  g_assert (GTK_IS_EVENT_CONTROLLER_MOTION (controller));
+  g_assert (CS_IS_TIMELINE_VIEW (self));
+
+  if (self->hover.kind != HIT_NOTHING)
+    {
+      self->hover = (Hit) { HIT_NOTHING, 0, 0 };
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
 }
 
 static gboolean
@@ -2238,6 +2309,7 @@ cs_timeline_view_init (CsTimelineView *self)
   motion = gtk_event_controller_motion_new ();
   g_signal_connect (motion, "enter", G_CALLBACK (on_motion), self);
   g_signal_connect (motion, "motion", G_CALLBACK (on_motion), self);
+  g_signal_connect (motion, "leave", G_CALLBACK (on_leave), self);
   gtk_widget_add_controller (widget, motion);
 
   scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
