@@ -6,8 +6,9 @@
 // wrong matches fail this; tolerance as in Sundaram et al. 2010), and the
 // input luma must be the same there (a large input change means the pixel
 // was occluded, changed its light, or belongs to another shot). A pixel
-// takes the worst of its 3 × 3 neighbourhood, so that the blend, which
-// interpolates this map, stays clear of motion boundaries.
+// takes the worst agreement of its 3 × 3 neighbourhood, so that the blend,
+// which interpolates this map, stays clear of motion boundaries, and the
+// mean luma change over it.
 #include "common.glsl"
 #include "temporal.glsl"
 
@@ -52,17 +53,20 @@ vec2 flow_bilinear(uint dir, vec2 s)
              mix(flow_at(dir, i.x, i.y + 1), flow_at(dir, i.x + 1, i.y + 1), t.x), t.y);
 }
 
-float pixel_confidence(uint cur, uint prev, ivec2 c)
+// The forward-backward agreement at one pixel, 0 to 1, and the luma change
+// (0..255) along its flow through *change.
+float pixel_agreement(uint cur, uint prev, ivec2 c, out float change)
 {
   vec2 b = flow_at(0u, c.x, c.y);
   vec2 s = vec2(c) + b;
+  change = 0.0;
   if (any(lessThan(s, vec2(-0.5))) || any(greaterThan(s, vec2(lv.xy) - 0.5)))
     return 0.0;
   vec2 f = flow_bilinear(1u, s);
   vec2 d = b + f;
   float tolerance = q.fb_rel * (dot(b, b) + dot(f, f)) + q.fb_abs;
-  float e = (luma(cur, c.x, c.y) - luma_bilinear(prev, s)) / q.sigma_luma;
-  return exp(-dot(d, d) / tolerance - e * e);
+  change = abs(luma(cur, c.x, c.y) - luma_bilinear(prev, s));
+  return exp(-dot(d, d) / tolerance);
 }
 
 void main()
@@ -79,12 +83,17 @@ void main()
     }
   uint cur = slot_base(q.parity);
   uint prev = slot_base(1u - q.parity);
-  float worst = 1.0;
+  // Agreement is the worst of the neighbourhood; the luma change its mean,
+  // since one pixel's interpolation error on fine texture says nothing.
+  float agreement = 1.0, change = 0.0;
   for (int dy = -1; dy <= 1; dy++)
     for (int dx = -1; dx <= 1; dx++)
       {
         ivec2 c = clamp(ivec2(pos) + ivec2(dx, dy), ivec2(0), ivec2(lv.xy) - 1);
-        worst = min(worst, pixel_confidence(cur, prev, c));
+        float e;
+        agreement = min(agreement, pixel_agreement(cur, prev, c, e));
+        change += e;
       }
-  confidence[i] = worst;
+  float e = change / (9.0 * q.sigma_luma);
+  confidence[i] = agreement * exp(-e * e);
 }

@@ -24,7 +24,7 @@ layout(binding = 2) buffer ParamsBuf { Params q; };
 const int R = 3;
 const int ITERATIONS = 5;
 // Squared luma gradient per window pixel below which a window counts as flat.
-const float LAMBDA = 4.0 * float((2 * R + 1) * (2 * R + 1));
+const float LAMBDA = 0.25 * float((2 * R + 1) * (2 * R + 1));
 
 uvec4 lv;
 

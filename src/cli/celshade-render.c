@@ -36,6 +36,9 @@ static char *opt_codec;
 static int opt_crf = -1;
 static gboolean opt_no_audio;
 static char *opt_project;
+static char *opt_stability;
+/* --stability as 0..1, or -1 when not given. */
+static double stability = -1;
 
 static const GOptionEntry entries[] = {
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
@@ -47,6 +50,9 @@ static const GOptionEntry entries[] = {
     N_("The style folder (style.json, model.onnx), e.g. one made by celshade-import (required)"), N_("STYLE_DIR") },
   { "degree", 'g', 0, G_OPTION_ARG_DOUBLE, &opt_degree,
     N_("How much style, from 0 (the original) to 1 (the full style; the default)"), N_("D") },
+  { "stability", 0, 0, G_OPTION_ARG_STRING, &opt_stability,
+    N_("Clips: how steady the style is from frame to frame, 0 to 1 or 0% to 100% (default: 0.5; "
+       "with --project, replaces every segment's own)"), N_("S") },
   { "device", 'd', 0, G_OPTION_ARG_STRING, &opt_device,
     N_("Vulkan device index or name (default: $CELSHADE_DEVICE, else the best)"), N_("DEVICE") },
   { "precision", 'p', 0, G_OPTION_ARG_STRING, &opt_precision,
@@ -254,6 +260,10 @@ render_clip (const char *input_path, CsStyle *style, CsProject *project, CsPreci
 
   if (project != NULL)
     {
+      /* Only the render sees the change: the file stays as it is. */
+      for (guint i = 0; stability >= 0 && i < cs_project_get_n_segments (project); i++)
+        if (!cs_project_set_stability (project, i, stability, &error))
+          return fail ("%s", error->message);
       renderer = cs_project_renderer_new (project, opt_output, &error);
       if (renderer == NULL)
         return fail ("%s", error->message);
@@ -263,6 +273,8 @@ render_clip (const char *input_path, CsStyle *style, CsProject *project, CsPreci
       renderer = cs_clip_renderer_new (input_path, opt_output);
       cs_clip_renderer_set_style (renderer, style);
       cs_clip_renderer_set_degree (renderer, opt_degree);
+      if (stability >= 0)
+        cs_clip_renderer_set_stability (renderer, stability);
     }
   cs_clip_renderer_set_device (renderer, device);
   cs_clip_renderer_set_precision (renderer, precision);
@@ -409,6 +421,22 @@ main (int   argc,
     opt_degree = 1.0;
   if (!(opt_degree >= 0.0 && opt_degree <= 1.0))
     return fail (_("--degree must be between 0 and 1, not %g"), opt_degree);
+  if (opt_stability != NULL)
+    {
+      g_autofree char *text = g_strstrip (g_strdup (opt_stability));
+      char *end = NULL;
+      gboolean percent;
+
+      stability = g_ascii_strtod (text, &end);
+      percent = end != NULL && end != text && *g_strchug (end) == '%' && end[1] == '\0';
+      if (end == NULL || end == text || (*end != '\0' && !percent) || !isfinite (stability))
+        return fail (_("--stability takes a number from 0 to 1 or a percentage such as 50%%, not “%s”"),
+                     opt_stability);
+      if (percent)
+        stability /= 100.0;
+      if (!(stability >= 0.0 && stability <= 1.0))
+        return fail (_("--stability must be from 0 to 1 (0%% to 100%%), not “%s”"), opt_stability);
+    }
   if (opt_precision != NULL)
     {
       if (g_ascii_strcasecmp (opt_precision, "fp32") == 0)
@@ -446,6 +474,8 @@ main (int   argc,
 
   if (!is_still_image (input_path))
     return render_clip (input_path, style, NULL, precision);
+  if (opt_stability != NULL)
+    return fail ("%s", _("--stability applies to clips, not images: a still has no frame before it"));
   if (opt_from >= 0 || opt_to >= 0 || opt_codec != NULL || opt_crf >= 0 || opt_no_audio)
     return fail ("%s", _("--from, --to, --codec, --crf and --no-audio apply to clips, not images"));
   if (!has_suffix (opt_output, image_suffixes))

@@ -56,7 +56,7 @@ G_STATIC_ASSERT (sizeof (TemporalPush) == 128);
 #define CUT_MEAN_CHANGE 48.0f
 #define CUT_UNSURE 0.6f
 /* Luma change (0..255) at which a pixel's confidence falls to 1/e. */
-#define SIGMA_LUMA 10.0f
+#define SIGMA_LUMA 12.0f
 /* Forward-backward tolerance: relative and absolute (flow pixels squared). */
 #define FB_RELATIVE 0.01f
 #define FB_ABSOLUTE 0.5f
