@@ -10,6 +10,14 @@
  * playhead, Delete joins the selected segment with the next, plus/minus zoom.
  * Edits go through the project (one undo step each).
  *
+ * The keys are bound to the widget's actions, which menus can activate too:
+ * "timeline.step" (int32: frames, negative back), "timeline.step-seconds"
+ * (int32), "timeline.home", "timeline.end", "timeline.split",
+ * "timeline.join" (the selected segment with the next; the last with the
+ * one before it), "timeline.zoom-in", "timeline.zoom-out",
+ * "timeline.zoom-fit". An edit the project refuses (a split on a cut)
+ * beeps and changes nothing.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
