@@ -5,6 +5,8 @@
 #pragma once
 
 #include "cs-clip-renderer.h"
+#include "cs-preview.h"
 #include "cs-render-error.h"
+#include "cs-source-probe.h"
 #include "cs-video-styler.h"
 #include "cs-yuv.h"

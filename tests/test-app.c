@@ -1,0 +1,610 @@
+/* test-app.c: the editor window, under Xvfb
+ *
+ * A real window of the application: the welcome page, opening the shared
+ * clips (and a file that is no clip), scrubbing the timeline for seconds
+ * while no main-loop iteration may take 50 ms or more, splitting, joining,
+ * undoing, picking a style in the segment panel, and the preview's pixels
+ * following the playhead and the mode. Screenshots of the welcome page and
+ * of the editor in split mode go to the build's test output (screenshots/).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "cs-config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "cs-app-resources.h"
+#include "cs-application.h"
+#include "cs-preview-view.h"
+#include "cs-render.h"
+#include "cs-styles.h"
+#include "cs-timeline-view-private.h"
+#include "cs-window.h"
+
+/* The longest a main-loop iteration may take while scrubbing. */
+#define MAX_ITERATION_US (50 * 1000)
+
+static char *data_dir;
+static char *tmp_dir;
+static char *shots_dir;
+static CsApplication *app;
+static CsStyleLibrary *styles;
+static gboolean have_styles;
+
+/* Helpers --------------------------------------------------------------------------------- */
+
+static gboolean
+need_data (void)
+{
+  g_autofree char *clip = g_build_filename (data_dir, "media", "529.mp4", NULL);
+
+  if (!g_file_test (clip, G_FILE_TEST_EXISTS) || !have_styles)
+    {
+      g_test_skip ("the shared test data (media/, styles/ml5) is missing; set CELSHADE_TEST_DATA");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gpointer
+child (CsWindow   *window,
+       const char *name)
+{
+  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (window), CS_TYPE_WINDOW, name);
+
+  g_assert_nonnull (object);
+  return object;
+}
+
+/* Runs the loop until cond (polled) holds, failing after timeout_s. */
+static void
+wait_until (gboolean (*cond) (gpointer),
+            gpointer   data,
+            double     timeout_s,
+            const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gboolean
+project_open (gpointer data)
+{
+  return cs_window_get_project (data) != NULL && !cs_window_get_loading (data);
+}
+
+static gboolean
+not_loading (gpointer data)
+{
+  return !cs_window_get_loading (data);
+}
+
+/* The preview shows the full frame of the playhead and is idle. */
+static gboolean
+preview_settled (gpointer data)
+{
+  CsWindow *window = data;
+  CsPreviewView *view = child (window, "preview_view");
+  CsTimelineView *timeline = child (window, "timeline_view");
+  CsPreviewFrame *frame = cs_preview_view_get_frame (view);
+
+  return frame != NULL && !cs_preview_get_busy (cs_window_get_preview (window)) &&
+         cs_preview_frame_get_index (frame) == cs_timeline_view_get_playhead (timeline) &&
+         !cs_preview_frame_is_proxy (frame);
+}
+
+static void
+settle (CsWindow *window)
+{
+  wait_until (preview_settled, window, 180, "the preview's full frame");
+  /* Let the frame reach the screen. */
+  for (int i = 0; i < 20; i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+}
+
+static CsWindow *
+new_window (void)
+{
+  CsWindow *window = cs_window_new (GTK_APPLICATION (app), styles);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 760);
+  gtk_window_present (GTK_WINDOW (window));
+  for (int i = 0; i < 50; i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  return window;
+}
+
+static void
+close_window (CsWindow *window)
+{
+  CsProject *project = cs_window_get_project (window);
+
+  /* Nothing to ask: tests do not keep their edits. */
+  if (project != NULL)
+    cs_project_discard_autosave (project);
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static CsWindow *
+open_clip (const char *name)
+{
+  g_autofree char *path = g_build_filename (data_dir, "media", name, NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  CsWindow *window = new_window ();
+
+  cs_window_open (window, file);
+  wait_until (project_open, window, 120, "the clip to open");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (child (window, "main_stack")), ==, "editor");
+  settle (window);
+  return window;
+}
+
+/* The widget as it is drawn now, as a texture. */
+static GdkTexture *
+render_widget (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+static guint8 *
+texture_pixels (GdkTexture *texture,
+                gsize      *stride)
+{
+  int width = gdk_texture_get_width (texture);
+  int height = gdk_texture_get_height (texture);
+  guint8 *pixels;
+
+  *stride = (gsize) width * 4;
+  pixels = g_malloc (*stride * height);
+  gdk_texture_download (texture, pixels, *stride);
+  return pixels;
+}
+
+/* Mean absolute difference of two renderings of one widget, over colour. */
+static double
+texture_diff (GdkTexture *a,
+              GdkTexture *b)
+{
+  gsize stride;
+  g_autofree guint8 *pa = texture_pixels (a, &stride);
+  g_autofree guint8 *pb = texture_pixels (b, &stride);
+  gsize n = stride * gdk_texture_get_height (a);
+  double sum = 0;
+
+  g_assert_cmpint (gdk_texture_get_width (a), ==, gdk_texture_get_width (b));
+  g_assert_cmpint (gdk_texture_get_height (a), ==, gdk_texture_get_height (b));
+  for (gsize i = 0; i < n; i += 4)
+    for (int c = 0; c < 3; c++)
+      sum += abs (pa[i + c] - pb[i + c]);
+  return sum / (n / 4 * 3);
+}
+
+static void
+screenshot (CsWindow   *window,
+            const char *name)
+{
+  g_autoptr(GdkTexture) texture = render_widget (GTK_WIDGET (window));
+  g_autofree char *path = g_build_filename (shots_dir, name, NULL);
+
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+static CsStyleRef *
+style_ref (const char *id)
+{
+  CsStyle *style = cs_style_library_lookup (styles, id);
+
+  g_assert_nonnull (style);
+  return cs_style_ref_new (cs_style_get_id (style), cs_style_get_name (style),
+                           cs_style_get_folder (style));
+}
+
+/* Tests ------------------------------------------------------------------------------------ */
+
+static void
+test_welcome (void)
+{
+  CsWindow *window = new_window ();
+
+  g_assert_null (cs_window_get_project (window));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (child (window, "main_stack")), ==, "welcome");
+  g_assert_false (gtk_widget_get_visible (child (window, "export_button")));
+  screenshot (window, "welcome.png");
+  close_window (window);
+}
+
+static void
+test_open_bad_file (void)
+{
+  g_autofree char *path = g_build_filename (tmp_dir, "not-a-clip.mp4", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  CsWindow *window;
+
+  g_assert_true (g_file_set_contents (path, "This is not a video.", -1, NULL));
+  window = new_window ();
+  cs_window_open (window, file);
+  wait_until (not_loading, window, 60, "the open to fail");
+  /* The window stays on the welcome page, usable, and the file untouched. */
+  g_assert_null (cs_window_get_project (window));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (child (window, "main_stack")), ==, "welcome");
+  {
+    g_autofree char *contents = NULL;
+
+    g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+    g_assert_cmpstr (contents, ==, "This is not a video.");
+  }
+  close_window (window);
+}
+
+static void
+test_open_each_clip (void)
+{
+  static const char *const clips[] = { "529.mp4", "529_2.mp4", "651.mp4", "tears_of_steel.webm" };
+
+  if (!need_data ())
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (clips); i++)
+    {
+      g_autofree char *path = g_build_filename (data_dir, "media", clips[i], NULL);
+      g_autoptr(CsSourceClip) source = cs_source_probe (path, NULL, NULL, NULL);
+      CsWindow *window = open_clip (clips[i]);
+      CsPreviewFrame *frame = cs_preview_view_get_frame (child (window, "preview_view"));
+
+      g_assert_cmpint (cs_project_get_n_frames (cs_window_get_project (window)), ==,
+                       cs_source_clip_get_n_frames (source));
+      g_assert_cmpint (cs_preview_frame_get_index (frame), ==, 0);
+      g_assert_cmpint (cs_preview_frame_get_height (frame), ==, cs_source_clip_get_height (source));
+      close_window (window);
+    }
+}
+
+/* A scrub with the pointer over the timeline for several seconds: every
+ * main-loop iteration stays under 50 ms, the preview shows a stream of
+ * frames while it moves, and the full frame of where it stopped at rest. */
+static void
+test_scrub (void)
+{
+  CsWindow *window;
+  CsTimelineView *timeline;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CsStyleRef) udnie = NULL;
+  graphene_rect_t ruler, strip, track;
+  gint64 start, worst = 0, iterations = 0;
+  GHashTable *seen;
+  double y;
+
+  if (!need_data ())
+    return;
+
+  window = open_clip ("tears_of_steel.webm");
+  timeline = child (window, "timeline_view");
+  udnie = style_ref ("udnie");
+  g_assert_true (cs_project_set_style (cs_window_get_project (window), 0, udnie, &error));
+  settle (window);
+
+  cs_timeline_view_get_bands (timeline, &ruler, &strip, &track);
+  y = ruler.origin.y + ruler.size.height / 2;
+  seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+
+  cs_timeline_view_pointer_press (timeline, ruler.origin.x + 10, y);
+  g_assert_true (cs_timeline_view_get_scrubbing (timeline));
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC)
+    {
+      double t = (g_get_monotonic_time () - start) / 1e6;
+      /* Back and forth over the ruler, a sweep every 2.5 s. */
+      double phase = fmod (t / 2.5, 2.0);
+      double u = phase < 1.0 ? phase : 2.0 - phase;
+      gint64 t0 = g_get_monotonic_time ();
+      CsPreviewFrame *frame;
+
+      cs_timeline_view_pointer_motion (timeline, ruler.origin.x + 10 + u * (ruler.size.width - 20), y);
+      worst = MAX (worst, g_get_monotonic_time () - t0);
+      for (int i = 0; i < 20; i++)
+        {
+          gboolean dispatched;
+
+          t0 = g_get_monotonic_time ();
+          dispatched = g_main_context_iteration (NULL, FALSE);
+          worst = MAX (worst, g_get_monotonic_time () - t0);
+          iterations++;
+          if (!dispatched)
+            break;
+        }
+      frame = cs_preview_view_get_frame (child (window, "preview_view"));
+      if (frame != NULL)
+        g_hash_table_add (seen, GINT_TO_POINTER ((int) cs_preview_frame_get_index (frame)));
+      g_usleep (16 * 1000);
+    }
+  cs_timeline_view_pointer_release (timeline);
+  g_assert_false (cs_timeline_view_get_scrubbing (timeline));
+
+  g_test_message ("scrub: %" G_GINT64_FORMAT " iterations, the longest %.1f ms, %u frames shown",
+                  iterations, worst / 1000.0, g_hash_table_size (seen));
+  g_assert_cmpint (worst, <, MAX_ITERATION_US);
+  g_assert_cmpuint (g_hash_table_size (seen), >=, 3);
+
+  settle (window);
+  g_assert_false (cs_preview_frame_is_proxy (cs_preview_view_get_frame (child (window, "preview_view"))));
+  g_hash_table_unref (seen);
+  close_window (window);
+}
+
+static void
+test_split_join_undo (void)
+{
+  CsWindow *window;
+  CsProject *project;
+  CsTimelineView *timeline;
+
+  if (!need_data ())
+    return;
+
+  window = open_clip ("529.mp4");
+  project = cs_window_get_project (window);
+  timeline = child (window, "timeline_view");
+
+  cs_timeline_view_set_playhead (timeline, 40);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.split", NULL);
+  g_assert_cmpuint (cs_project_get_n_segments (project), ==, 2);
+  g_assert_cmpint (cs_segment_get_start (cs_project_get_segment (project, 1)), ==, 40);
+
+  cs_timeline_view_set_playhead (timeline, 80);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.split", NULL);
+  g_assert_cmpuint (cs_project_get_n_segments (project), ==, 3);
+
+  /* Splitting at a cut changes nothing. */
+  cs_timeline_view_set_playhead (timeline, 40);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.split", NULL);
+  g_assert_cmpuint (cs_project_get_n_segments (project), ==, 3);
+
+  cs_timeline_view_set_selected_segment (timeline, 0);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.join", NULL);
+  g_assert_cmpuint (cs_project_get_n_segments (project), ==, 2);
+  g_assert_cmpint (cs_segment_get_start (cs_project_get_segment (project, 1)), ==, 80);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+  g_assert_cmpuint (cs_project_get_n_segments (project), ==, 3);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+  g_assert_cmpuint (cs_project_get_n_segments (project), ==, 1);
+  g_assert_false (cs_project_get_modified (project));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL);
+  g_assert_cmpuint (cs_project_get_n_segments (project), ==, 2);
+  close_window (window);
+}
+
+/* The segment panel's style and degree go into the project as one undo
+ * step each, and the preview's pixels follow the playhead and the mode. */
+static void
+test_panel_and_pixels (void)
+{
+  CsWindow *window;
+  CsProject *project;
+  CsTimelineView *timeline;
+  CsPreviewView *view;
+  AdwComboRow *style_row;
+  GtkAdjustment *degree;
+  g_autoptr(GdkTexture) styled = NULL;
+  g_autoptr(GdkTexture) original = NULL;
+  g_autoptr(GdkTexture) split = NULL;
+  g_autoptr(GdkTexture) later = NULL;
+  g_autoptr(GdkTexture) weaker = NULL;
+  GListModel *names;
+  guint udnie_index = 0;
+
+  if (!need_data ())
+    return;
+
+  window = open_clip ("651.mp4");
+  project = cs_window_get_project (window);
+  timeline = child (window, "timeline_view");
+  view = child (window, "preview_view");
+  style_row = child (window, "style_row");
+  degree = child (window, "degree_adjustment");
+
+  names = adw_combo_row_get_model (style_row);
+  for (guint i = 0; i < g_list_model_get_n_items (names); i++)
+    if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (names), i), "Udnie"))
+      udnie_index = i;
+  g_assert_cmpuint (udnie_index, >, 0);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.preview-mode", "s", "original");
+  settle (window);
+  original = render_widget (GTK_WIDGET (view));
+
+  adw_combo_row_set_selected (style_row, udnie_index);
+  g_assert_nonnull (cs_segment_get_style (cs_project_get_segment (project, 0)));
+  g_assert_cmpstr (cs_project_get_undo_label (project), !=, NULL);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.preview-mode", "s", "styled");
+  g_assert_cmpint (cs_preview_view_get_mode (view), ==, CS_PREVIEW_MODE_STYLED);
+  settle (window);
+  styled = render_widget (GTK_WIDGET (view));
+  g_assert_cmpfloat (texture_diff (original, styled), >, 5.0);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.preview-mode", "s", "split");
+  settle (window);
+  split = render_widget (GTK_WIDGET (view));
+  g_assert_cmpfloat (texture_diff (split, styled), >, 1.0);
+  g_assert_cmpfloat (texture_diff (split, original), >, 1.0);
+  screenshot (window, "editor-split.png");
+
+  /* Another frame, other pixels. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.preview-mode", "s", "styled");
+  cs_timeline_view_set_playhead (timeline, cs_project_get_n_frames (project) / 2);
+  settle (window);
+  later = render_widget (GTK_WIDGET (view));
+  g_assert_cmpfloat (texture_diff (later, styled), >, 1.0);
+
+  /* The degree slider: a drag of many values is one undo step. */
+  gtk_adjustment_set_value (degree, 80);
+  gtk_adjustment_set_value (degree, 60);
+  gtk_adjustment_set_value (degree, 40);
+  wait_until ((gboolean (*) (gpointer)) cs_project_get_can_undo, project, 5, "the degree edit to end");
+  g_assert_cmpfloat (fabs (cs_segment_get_degree_at (cs_project_get_segment (project, 0), 0) - 0.4), <, 1e-9);
+  settle (window);
+  weaker = render_widget (GTK_WIDGET (view));
+  g_assert_cmpfloat (texture_diff (weaker, later), >, 1.0);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+  g_assert_cmpfloat (fabs (cs_segment_get_degree_at (cs_project_get_segment (project, 0), 0) - 1.0), <, 1e-9);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+  g_assert_null (cs_segment_get_style (cs_project_get_segment (project, 0)));
+  close_window (window);
+}
+
+static void
+test_save_and_reopen (void)
+{
+  g_autofree char *path = g_build_filename (tmp_dir, "saved.celshade", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CsStyleRef) wave = NULL;
+  CsWindow *window;
+  CsProject *project;
+
+  if (!need_data ())
+    return;
+
+  window = open_clip ("529_2.mp4");
+  project = cs_window_get_project (window);
+  wave = style_ref ("wave");
+  g_assert_true (cs_project_split (project, 30, &error));
+  g_assert_true (cs_project_set_style (project, 1, wave, &error));
+  g_assert_true (cs_project_save (project, file, NULL, &error));
+  g_assert_no_error (error);
+  close_window (window);
+
+  window = new_window ();
+  cs_window_open (window, file);
+  wait_until (project_open, window, 60, "the project to open");
+  project = cs_window_get_project (window);
+  g_assert_cmpuint (cs_project_get_n_segments (project), ==, 2);
+  g_assert_cmpstr (cs_style_ref_get_id (cs_segment_get_style (cs_project_get_segment (project, 1))), ==, "wave");
+  g_assert_false (cs_project_get_modified (project));
+  g_assert_cmpstr (adw_window_title_get_title (child (window, "window_title")), ==, "saved");
+  close_window (window);
+}
+
+/* Set-up ------------------------------------------------------------------------------------ */
+
+static void
+import_styles (void)
+{
+  g_autofree char *folder = g_build_filename (tmp_dir, "styles", NULL);
+  const char *folders[] = { folder, NULL };
+  static const char *const ids[] = { "udnie", "wave" };
+  static const char *const names[] = { "Udnie", "The Great Wave" };
+
+  have_styles = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autofree char *checkpoint = g_build_filename (data_dir, "styles", "ml5", ids[i], NULL);
+      g_autofree char *style = g_build_filename (folder, ids[i], NULL);
+      g_autoptr(GError) error = NULL;
+      CsFstImportOptions options = { 0 };
+
+      options.name = names[i];
+      if (!g_file_test (checkpoint, G_FILE_TEST_IS_DIR) ||
+          !cs_fst_import_with_options (checkpoint, style, &options, NULL, &error))
+        {
+          g_printerr ("# no style %s: %s\n", ids[i], error != NULL ? error->message : "missing");
+          have_styles = FALSE;
+        }
+    }
+  styles = cs_style_library_new_for_search_path (folders);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *entry = g_build_filename (path, name, NULL);
+
+      if (g_file_test (entry, G_FILE_TEST_IS_DIR) && !g_file_test (entry, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (entry);
+      else
+        g_unlink (entry);
+    }
+  g_rmdir (path);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  const char *build_dir;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  gtk_init ();
+  adw_init ();
+
+  data_dir = g_strdup (g_getenv ("CELSHADE_TEST_DATA"));
+  if (data_dir == NULL)
+    data_dir = g_build_filename (CS_SOURCE_DIR, "..", "shared", "data", NULL);
+  tmp_dir = g_dir_make_tmp ("celshade-app-XXXXXX", NULL);
+  build_dir = g_getenv ("G_TEST_BUILDDIR");
+  shots_dir = g_build_filename (build_dir != NULL ? build_dir : ".", "screenshots", NULL);
+  g_mkdir_with_parents (shots_dir, 0755);
+
+  cs_app_register_resource ();
+  app = cs_application_new ();
+  g_assert_nonnull (app);
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  import_styles ();
+
+  g_test_add_func ("/app/welcome", test_welcome);
+  g_test_add_func ("/app/open-bad-file", test_open_bad_file);
+  g_test_add_func ("/app/open-each-clip", test_open_each_clip);
+  g_test_add_func ("/app/scrub", test_scrub);
+  g_test_add_func ("/app/split-join-undo", test_split_join_undo);
+  g_test_add_func ("/app/panel-and-pixels", test_panel_and_pixels);
+  g_test_add_func ("/app/save-and-reopen", test_save_and_reopen);
+  status = g_test_run ();
+
+  g_clear_object (&styles);
+  g_clear_object (&app);
+  remove_tree (tmp_dir);
+  g_free (tmp_dir);
+  g_free (shots_dir);
+  g_free (data_dir);
+  return status;
+}
