@@ -980,6 +980,9 @@ test_large (void)
   CsTimelineView *tv;
   Image image = { 0 };
   const gint64 n = 30 * 60 * 60;   /* an hour at 30 frames a second */
+  g_autoptr(CsStyleRef) candy = new_style ("candy", "Candy");
+  g_autoptr(CsStyleRef) udnie = new_style ("udnie", "Udnie");
+  CsStyleRef *styles[3] = { candy, udnie, NULL };
 
   if (!setup_clip ())
     return;
@@ -993,6 +996,8 @@ test_large (void)
   for (gint64 f = 1; f < n; f += 97)
     if (f % (n / 400) != 0)
       g_assert_true (cs_project_add_keyframe (project, f, (f % 7) / 6.0, CS_INTERPOLATION_EASE_IN_OUT, &error));
+  for (guint i = 0; i < 400; i++)
+    g_assert_true (cs_project_set_style (project, i, styles[i % 3], &error));
   cs_project_end_group (project);
   g_assert_cmpuint (cs_project_get_n_segments (project), ==, 400);
 

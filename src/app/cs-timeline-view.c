@@ -786,19 +786,24 @@ snapshot_ruler (CsTimelineView        *self,
     }
 
   {
-    static const int subdivisions[] = { 10, 5, 4, 2 };
+    /* Minor ticks at the finest round interval that divides the step and
+     * leaves them 10 pixels apart: tenths of seconds, seconds, 5 s, 15 s... */
+    static const double minor_steps[] = { 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800 };
     double step_px = step_seconds * self->zoom;
     double end_seconds = duration (self);
     int sub = 1;
 
-    for (guint i = 0; i < G_N_ELEMENTS (subdivisions); i++)
-      if (step_px / subdivisions[i] >= 7 && fmod (step_seconds, subdivisions[i] == 4 ? 4 : 1) == 0)
-        {
-          sub = subdivisions[i];
-          break;
-        }
-    if (step_seconds == 1 && sub == 1 && step_px / 2 >= 7)
-      sub = 2;
+    for (guint i = 0; i < G_N_ELEMENTS (minor_steps); i++)
+      {
+        double count = step_seconds / minor_steps[i];
+
+        if (minor_steps[i] < step_seconds && fabs (count - round (count)) < 1e-9 &&
+            step_px / count >= 10)
+          {
+            sub = (int) round (count);
+            break;
+          }
+      }
 
     first = (gint64) floor ((self->offset - SIDE_PAD) / step_px);
     last = (gint64) ceil ((self->offset + width) / step_px);
@@ -1173,19 +1178,18 @@ snapshot_segments (CsTimelineView        *self,
         continue;
 
       cairo_save (cr);
-      /* The body, its bottom corners rounded like the block's. */
-      cairo_new_path (cr);
-      if (rect.size.width < 2 * BLOCK_RADIUS + 2)
-        cairo_rectangle (cr, rect.origin.x, body_top, rect.size.width, bottom - body_top);
-      else
+      /* The body, its bottom corners rounded like the block's; the curve
+       * never leaves its segment's frames, so slivers need no clip. */
+      if (rect.size.width >= 2 * BLOCK_RADIUS + 2)
         {
+          cairo_new_path (cr);
           cairo_move_to (cr, rect.origin.x, body_top);
           cairo_line_to (cr, rect.origin.x + rect.size.width, body_top);
           cairo_arc (cr, rect.origin.x + rect.size.width - radius, bottom - radius, radius, 0, G_PI / 2);
           cairo_arc (cr, rect.origin.x + radius, bottom - radius, radius, G_PI / 2, G_PI);
           cairo_close_path (cr);
+          cairo_clip (cr);
         }
-      cairo_clip (cr);
 
       cairo_new_path (cr);
       trace_curve (self, cr, segment, left, right);
