@@ -202,6 +202,8 @@ def calibrate_batch_norms(model, gen, size):
 
 
 def write_random_checkpoints(folder, seed, div, style="random", n_refs=3):
+    # The modules' own initialisation draws from the global generator.
+    torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     widths = N.Widths(div=div)
     g = N.VToonify(widths)
