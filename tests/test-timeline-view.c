@@ -463,6 +463,83 @@ count_notify (guint *count)
   (*count)++;
 }
 
+/* Runs the widget's own key binding for @keyval with @mods, as a key press
+ * would; FALSE when none is bound. */
+static gboolean
+press_key (GtkWidget       *view,
+           guint            keyval,
+           GdkModifierType  mods)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (view);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger) &&
+              gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval &&
+              gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == mods)
+            return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0, view,
+                                                 gtk_shortcut_get_arguments (shortcut));
+        }
+    }
+  return FALSE;
+}
+
+/* The keys a user presses reach the same actions. */
+static void
+test_keys (void)
+{
+  g_autoptr(CsProject) project = NULL;
+  GtkWidget *window, *view;
+  double fit;
+
+  if (!setup_clip ())
+    return;
+
+  project = new_project (clip_frames);
+  view = show_view (project, &window);
+  fit = cs_timeline_view_get_zoom (CS_TIMELINE_VIEW (view));
+
+  g_assert_true (press_key (view, GDK_KEY_Right, 0));
+  g_assert_cmpint (playhead (view), ==, 1);
+  g_assert_true (press_key (view, GDK_KEY_Right, GDK_SHIFT_MASK));
+  g_assert_cmpint (playhead (view), ==, 1 + clip_rate_num / clip_rate_den);
+  g_assert_true (press_key (view, GDK_KEY_Left, 0));
+  g_assert_cmpint (playhead (view), ==, clip_rate_num / clip_rate_den);
+  g_assert_true (press_key (view, GDK_KEY_Left, GDK_SHIFT_MASK));
+  g_assert_cmpint (playhead (view), ==, 0);
+  g_assert_true (press_key (view, GDK_KEY_End, 0));
+  g_assert_cmpint (playhead (view), ==, clip_frames - 1);
+  g_assert_true (press_key (view, GDK_KEY_Home, 0));
+  g_assert_cmpint (playhead (view), ==, 0);
+
+  cs_timeline_view_set_playhead (CS_TIMELINE_VIEW (view), 33);
+  g_assert_true (press_key (view, GDK_KEY_s, 0));
+  g_assert_cmpuint (cs_project_get_n_segments (project), ==, 2);
+  g_assert_true (press_key (view, GDK_KEY_BackSpace, 0));
+  g_assert_cmpuint (cs_project_get_n_segments (project), ==, 1);
+  g_assert_true (cs_project_undo (project));
+  g_assert_true (press_key (view, GDK_KEY_Delete, 0));
+  g_assert_cmpuint (cs_project_get_n_segments (project), ==, 1);
+
+  g_assert_true (press_key (view, GDK_KEY_plus, 0));
+  g_assert_cmpfloat (cs_timeline_view_get_zoom (CS_TIMELINE_VIEW (view)), >, fit);
+  g_assert_true (press_key (view, GDK_KEY_minus, 0));
+  g_assert_true (press_key (view, GDK_KEY_equal, 0));
+  g_assert_true (press_key (view, GDK_KEY_0, 0));
+  g_assert_cmpfloat (cs_timeline_view_get_zoom (CS_TIMELINE_VIEW (view)), ==, fit);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_follow (void)
 {
@@ -1207,6 +1284,7 @@ main (int    argc,
   g_test_add_func ("/timeline-view/style-colors", test_style_colors);
   g_test_add_func ("/timeline-view/empty", test_empty);
   g_test_add_func ("/timeline-view/actions", test_actions);
+  g_test_add_func ("/timeline-view/keys", test_keys);
   g_test_add_func ("/timeline-view/follow", test_follow);
   g_test_add_func ("/timeline-view/drag-boundary", test_drag_boundary);
   g_test_add_func ("/timeline-view/drag-keyframe", test_drag_keyframe);
