@@ -537,6 +537,25 @@ test_keys (void)
   g_assert_true (press_key (view, GDK_KEY_0, 0));
   g_assert_cmpfloat (cs_timeline_view_get_zoom (CS_TIMELINE_VIEW (view)), ==, fit);
 
+  /* Focused from the keyboard, it shows a focus ring. */
+  {
+    Image image = { 0 };
+    int h;
+    int before[3], after[3];
+
+    gtk_window_set_focus_visible (GTK_WINDOW (window), FALSE);
+    render (view, &image);
+    h = image.height / 2;
+    pixel (&image, 1, h, before);
+    g_assert_true (gtk_widget_grab_focus (view));
+    gtk_window_set_focus_visible (GTK_WINDOW (window), TRUE);
+    g_assert_true (gtk_widget_has_visible_focus (view));
+    render (view, &image);
+    pixel (&image, 1, h, after);
+    g_assert_cmpint (abs (before[0] - after[0]) + abs (before[1] - after[1]) + abs (before[2] - after[2]), >, 30);
+    image_clear (&image);
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
 }
 

@@ -93,6 +93,7 @@ struct _CsTimelineView
 
   /* Built from the widget's font on first use, dropped when it changes. */
   PangoLayout     *layout;
+  PangoFontDescription *font;     /* the font the layout and metrics are for */
   double           label_height;
   double           label_width;
 
@@ -200,6 +201,7 @@ ensure_font_metrics (CsTimelineView *self)
     return;
 
   self->layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+  self->font = pango_font_description_copy (pango_context_get_font_description (pango_layout_get_context (self->layout)));
   /* The widest label the ruler ever shows, for spacing and for the ruler's
    * height, so that a larger text scale makes room for itself. */
   pango_layout_set_text (self->layout, "00:00:00", -1);
@@ -1404,6 +1406,18 @@ cs_timeline_view_snapshot (GtkWidget   *widget,
       snapshot_segments (self, snapshot, &track, &fg, &accent);
       snapshot_playhead (self, snapshot, &ruler, track.origin.y + track.size.height, &accent);
     }
+
+  /* The keyboard focus, as GNOME draws it: a soft accent ring. */
+  if (gtk_widget_has_visible_focus (widget))
+    {
+      GskRoundedRect ring;
+      GdkRGBA soft = with_alpha (&accent, 0.5);
+      float widths[4] = { 2, 2, 2, 2 };
+      GdkRGBA colors[4] = { soft, soft, soft, soft };
+
+      gsk_rounded_rect_init_from_rect (&ring, &GRAPHENE_RECT_INIT (1, 1, width - 2, height - 2), BLOCK_RADIUS + 2);
+      gtk_snapshot_append_border (snapshot, &ring, widths, colors);
+    }
   gtk_snapshot_pop (snapshot);
 }
 
@@ -1461,6 +1475,7 @@ static void
 drop_font_caches (CsTimelineView *self)
 {
   g_clear_object (&self->layout);
+  g_clear_pointer (&self->font, pango_font_description_free);
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
@@ -1468,8 +1483,17 @@ static void
 cs_timeline_view_css_changed (GtkWidget         *widget,
                               GtkCssStyleChange *change)
 {
+  CsTimelineView *self = CS_TIMELINE_VIEW (widget);
+  const PangoFontDescription *font;
+
   GTK_WIDGET_CLASS (cs_timeline_view_parent_class)->css_changed (widget, change);
-  drop_font_caches (CS_TIMELINE_VIEW (widget));
+
+  /* Hover and focus change the style too: only a new font changes the
+   * bands' heights. Colours are read at each snapshot. */
+  font = pango_context_get_font_description (gtk_widget_get_pango_context (widget));
+  if (self->font != NULL && font != NULL && !pango_font_description_equal (font, self->font))
+    drop_font_caches (self);
+  gtk_widget_queue_draw (widget);
 }
 
 static void
@@ -2126,6 +2150,7 @@ cs_timeline_view_dispose (GObject *object)
   g_clear_object (&self->project);
   g_clear_pointer (&self->timeline, cs_timeline_unref);
   g_clear_object (&self->layout);
+  g_clear_pointer (&self->font, pango_font_description_free);
 
   G_OBJECT_CLASS (cs_timeline_view_parent_class)->dispose (object);
 }
