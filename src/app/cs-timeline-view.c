@@ -92,6 +92,11 @@ struct _CsTimelineView
   GDestroyNotify   thumbnail_destroy;
 
   /* Built from the widget's font on first use, dropped when it changes. */
+  /* Everything but the playhead and the focus ring, kept while only the
+   * playhead moves (playback, scrubbing): the renderer then reuses its
+   * uploads of it instead of drawing the curves again every frame. */
+  GskRenderNode   *content;
+
   PangoLayout     *layout;
   PangoFontDescription *font;     /* the font the layout and metrics are for */
   double           label_height;
@@ -300,6 +305,15 @@ cs_timeline_view_get_scroll_offset (CsTimelineView *self)
   return self->offset;
 }
 
+/* Drops the cached picture and redraws: for every change but the
+ * playhead's. */
+static void
+invalidate (CsTimelineView *self)
+{
+  g_clear_pointer (&self->content, gsk_render_node_unref);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 /* Zoom and scrolling ------------------------------------------------------------------ */
 
 static double
@@ -332,7 +346,7 @@ set_offset (CsTimelineView *self,
   if (offset == self->offset)
     return;
   self->offset = offset;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  invalidate (self);
 }
 
 void
@@ -367,7 +381,7 @@ cs_timeline_view_zoom_around (CsTimelineView *self,
       gtk_widget_queue_resize (GTK_WIDGET (self));
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
     }
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  invalidate (self);
 }
 
 /* Scrolls so that @frame is in view with a margin; keyboard steps and
@@ -413,7 +427,7 @@ set_selected (CsTimelineView *self,
   if (index == self->selected)
     return;
   self->selected = index;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  invalidate (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_SEGMENT]);
 }
 
@@ -453,6 +467,7 @@ move_playhead (CsTimelineView *self,
   old_segment = segment_at (self, self->playhead);
   new_segment = segment_at (self, frame);
   self->playhead = frame;
+  /* Only the playhead moved: the rest of the picture is reused. */
   gtk_widget_queue_draw (GTK_WIDGET (self));
   update_accessible (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAYHEAD]);
@@ -498,6 +513,8 @@ end_drag (CsTimelineView *self)
   if (self->group_open && self->project != NULL)
     cs_project_end_group (self->project);
   self->group_open = FALSE;
+  if (self->drag == DRAG_BOUNDARY || self->drag == DRAG_KEYFRAME)
+    invalidate (self);
   self->drag = DRAG_NONE;
   self->drag_moved = FALSE;
   set_scrubbing (self, FALSE);
@@ -553,10 +570,9 @@ timeline_changed (CsTimelineView *self)
   update_accessible (self);
   /* Every step of a drag lands here: relayout only when the clip's length,
    * and with it the natural width, changed. */
+  invalidate (self);
   if (n_frames (self) != old_n_frames)
     gtk_widget_queue_resize (GTK_WIDGET (self));
-  else
-    gtk_widget_queue_draw (GTK_WIDGET (self));
   if (self->zoom != old_zoom)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
   if (self->playhead != old_playhead)
@@ -1396,16 +1412,26 @@ cs_timeline_view_snapshot (GtkWidget   *widget,
   ensure_font_metrics (self);
   cs_timeline_view_get_bands (self, &ruler, &strip, &track);
 
-  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  snapshot_ruler (self, snapshot, &ruler, &fg);
-  if (self->timeline == NULL)
-    snapshot_empty (self, snapshot, &track, &fg);
-  else
+  if (self->content == NULL)
     {
-      snapshot_strip (self, snapshot, &strip, &fg);
-      snapshot_segments (self, snapshot, &track, &fg, &accent);
-      snapshot_playhead (self, snapshot, &ruler, track.origin.y + track.size.height, &accent);
+      GtkSnapshot *content = gtk_snapshot_new ();
+
+      snapshot_ruler (self, content, &ruler, &fg);
+      if (self->timeline == NULL)
+        snapshot_empty (self, content, &track, &fg);
+      else
+        {
+          snapshot_strip (self, content, &strip, &fg);
+          snapshot_segments (self, content, &track, &fg, &accent);
+        }
+      self->content = gtk_snapshot_free_to_node (content);
     }
+
+  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  if (self->content != NULL)
+    gtk_snapshot_append_node (snapshot, self->content);
+  if (self->timeline != NULL)
+    snapshot_playhead (self, snapshot, &ruler, track.origin.y + track.size.height, &accent);
 
   /* The keyboard focus, as GNOME draws it: a soft accent ring. */
   if (gtk_widget_has_visible_focus (widget))
@@ -1463,6 +1489,7 @@ cs_timeline_view_size_allocate (GtkWidget *widget,
   CsTimelineView *self = CS_TIMELINE_VIEW (widget);
   double old = self->zoom;
 
+  g_clear_pointer (&self->content, gsk_render_node_unref);
   if (self->zoom_fits || self->zoom < min_zoom (self))
     self->zoom = min_zoom (self);
   self->zoom = CLAMP (self->zoom, min_zoom (self), max_zoom (self));
@@ -1474,6 +1501,7 @@ cs_timeline_view_size_allocate (GtkWidget *widget,
 static void
 drop_font_caches (CsTimelineView *self)
 {
+  g_clear_pointer (&self->content, gsk_render_node_unref);
   g_clear_object (&self->layout);
   g_clear_pointer (&self->font, pango_font_description_free);
   gtk_widget_queue_resize (GTK_WIDGET (self));
@@ -1493,7 +1521,7 @@ cs_timeline_view_css_changed (GtkWidget         *widget,
   font = pango_context_get_font_description (gtk_widget_get_pango_context (widget));
   if (self->font != NULL && font != NULL && !pango_font_description_equal (font, self->font))
     drop_font_caches (self);
-  gtk_widget_queue_draw (widget);
+  invalidate (self);
 }
 
 static void
@@ -1634,6 +1662,8 @@ cs_timeline_view_pointer_press (CsTimelineView *self,
 
   end_drag (self);
   hit = hit_test (self, x, y);
+  if (hit.kind == HIT_CUT || hit.kind == HIT_KEYFRAME)
+    invalidate (self);
   self->drag_x = x;
   self->drag_y = y;
   self->drag_moved = FALSE;
@@ -1938,11 +1968,14 @@ on_motion (GtkEventControllerMotion *controller,
     {
       Hit hit = hit_test (self, x, y);
 
-      if (hit.kind != self->hover.kind || hit.segment != self->hover.segment || hit.frame != self->hover.frame)
-        {
-          self->hover = hit;
-          gtk_widget_queue_draw (GTK_WIDGET (self));
-        }
+      gboolean shown = hit.kind == HIT_CUT || hit.kind == HIT_KEYFRAME ||
+                       self->hover.kind == HIT_CUT || self->hover.kind == HIT_KEYFRAME;
+
+      /* Only a cut or a keyframe under the pointer is drawn differently. */
+      if (shown && (hit.kind != self->hover.kind || hit.segment != self->hover.segment ||
+                    hit.frame != self->hover.frame))
+        invalidate (self);
+      self->hover = hit;
       set_cursor (self, cs_timeline_view_get_cursor_at (self, x, y));
     }
 }
@@ -1954,11 +1987,9 @@ on_leave (GtkEventControllerMotion *controller,
   g_assert (GTK_IS_EVENT_CONTROLLER_MOTION (controller));
   g_assert (CS_IS_TIMELINE_VIEW (self));
 
-  if (self->hover.kind != HIT_NOTHING)
-    {
-      self->hover = (Hit) { HIT_NOTHING, 0, 0 };
-      gtk_widget_queue_draw (GTK_WIDGET (self));
-    }
+  if (self->hover.kind == HIT_CUT || self->hover.kind == HIT_KEYFRAME)
+    invalidate (self);
+  self->hover = (Hit) { HIT_NOTHING, 0, 0 };
 }
 
 static gboolean
@@ -2151,6 +2182,7 @@ cs_timeline_view_dispose (GObject *object)
   g_clear_pointer (&self->timeline, cs_timeline_unref);
   g_clear_object (&self->layout);
   g_clear_pointer (&self->font, pango_font_description_free);
+  g_clear_pointer (&self->content, gsk_render_node_unref);
 
   G_OBJECT_CLASS (cs_timeline_view_parent_class)->dispose (object);
 }
@@ -2427,6 +2459,7 @@ cs_timeline_view_set_frame_rate (CsTimelineView *self,
   self->zoom = CLAMP (self->zoom, min_zoom (self), max_zoom (self));
   self->offset = CLAMP (self->offset, 0.0, max_offset (self));
   update_accessible (self);
+  invalidate (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
 }
@@ -2521,7 +2554,7 @@ cs_timeline_view_set_thumbnail_func (CsTimelineView  *self,
   self->thumbnail_destroy = destroy;
   if (old_destroy != NULL)
     old_destroy (old_data);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  invalidate (self);
 }
 
 void
@@ -2529,5 +2562,5 @@ cs_timeline_view_thumbnails_changed (CsTimelineView *self)
 {
   g_return_if_fail (CS_IS_TIMELINE_VIEW (self));
 
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  invalidate (self);
 }
