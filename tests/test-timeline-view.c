@@ -1117,12 +1117,12 @@ test_large (void)
   save_png (&image, "timeline-view-large-fitted.png");
   cs_timeline_view_thumbnails_changed (tv);
   render_now (view, &image);
-  g_test_message ("fitted, 400 segments and %" G_GINT64_FORMAT " keyframes: full redraw: snapshot %.2f ms, cairo %.2f ms",
+  g_test_message ("fitted, 400 segments and %" G_GINT64_FORMAT " keyframes: full redraw: snapshot %.2f ms, render %.2f ms",
                   n / 97, image.snapshot_ms, image.render_ms);
   thumbs.calls = 0;
   cs_timeline_view_set_playhead (tv, 40);
   render_now (view, &image);
-  g_test_message ("fitted, the playhead moved: snapshot %.2f ms, cairo %.2f ms", image.snapshot_ms, image.render_ms);
+  g_test_message ("fitted, the playhead moved: snapshot %.2f ms, render %.2f ms", image.snapshot_ms, image.render_ms);
   /* Nothing but the playhead was drawn again. */
   g_assert_cmpuint (thumbs.calls, ==, 0);
 
@@ -1137,7 +1137,7 @@ test_large (void)
   thumbs.calls = 0;
   cs_timeline_view_thumbnails_changed (tv);
   render_now (view, &image);
-  g_test_message ("zoomed in at the middle: full redraw: snapshot %.2f ms, cairo %.2f ms",
+  g_test_message ("zoomed in at the middle: full redraw: snapshot %.2f ms, render %.2f ms",
                   image.snapshot_ms, image.render_ms);
   g_test_message ("thumbnails asked for in one snapshot: %u", thumbs.calls);
   g_assert_cmpuint (thumbs.calls, >, 0);
