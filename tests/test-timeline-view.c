@@ -864,6 +864,28 @@ test_zoom (void)
   g_assert_cmpfloat (cs_timeline_view_frame_to_x (tv, playhead (view)), >=, 0);
   g_assert_cmpfloat (cs_timeline_view_frame_to_x (tv, playhead (view)), <=, width);
 
+  /* Stepping through the clip zoomed in (playback does the same) keeps the
+   * playhead in view by turning pages, not by scrolling at every frame. */
+  {
+    guint turns = 0;
+    double last = 0;
+
+    activate (view, "timeline.home", NULL);
+    last = cs_timeline_view_get_scroll_offset (tv);
+    for (gint64 f = 1; f < clip_frames; f++)
+      {
+        cs_timeline_view_set_playhead (tv, f);
+        g_assert_cmpfloat (cs_timeline_view_frame_to_x (tv, f), >=, 0);
+        g_assert_cmpfloat (cs_timeline_view_frame_to_x (tv, f), <=, width);
+        if (cs_timeline_view_get_scroll_offset (tv) != last)
+          turns++;
+        last = cs_timeline_view_get_scroll_offset (tv);
+      }
+    g_test_message ("pages turned over %" G_GINT64_FORMAT " frames: %u", clip_frames, turns);
+    g_assert_cmpuint (turns, >=, 1);
+    g_assert_cmpuint (turns, <=, 3);
+  }
+
   /* Scrubbing past the right edge scrolls on its own while the pointer
    * stays there. */
   {

@@ -91,12 +91,12 @@ struct _CsTimelineView
   gpointer         thumbnail_data;
   GDestroyNotify   thumbnail_destroy;
 
-  /* Built from the widget's font on first use, dropped when it changes. */
   /* Everything but the playhead and the focus ring, kept while only the
    * playhead moves (playback, scrubbing): the renderer then reuses its
    * uploads of it instead of drawing the curves again every frame. */
   GskRenderNode   *content;
 
+  /* Built from the widget's font on first use, dropped when it changes. */
   PangoLayout     *layout;
   PangoFontDescription *font;     /* the font the layout and metrics are for */
   double           label_height;
@@ -235,13 +235,15 @@ cs_timeline_view_get_bands (CsTimelineView  *self,
                             graphene_rect_t *strip,
                             graphene_rect_t *track)
 {
-  double width = gtk_widget_get_width (GTK_WIDGET (self));
-  double height = gtk_widget_get_height (GTK_WIDGET (self));
-  double ruler_h = ruler_height (self);
-  double strip_y = ruler_h + BAND_GAP;
-  double track_y = strip_y + STRIP_HEIGHT + BAND_GAP;
+  double width, height, ruler_h, strip_y, track_y;
 
   g_return_if_fail (CS_IS_TIMELINE_VIEW (self));
+
+  width = gtk_widget_get_width (GTK_WIDGET (self));
+  height = gtk_widget_get_height (GTK_WIDGET (self));
+  ruler_h = ruler_height (self);
+  strip_y = ruler_h + BAND_GAP;
+  track_y = strip_y + STRIP_HEIGHT + BAND_GAP;
 
   if (ruler != NULL)
     graphene_rect_init (ruler, 0, 0, width, ruler_h);
@@ -385,7 +387,9 @@ cs_timeline_view_zoom_around (CsTimelineView *self,
 }
 
 /* Scrolls so that @frame is in view with a margin; keyboard steps and
- * playback keep the playhead visible this way. */
+ * playback keep the playhead visible this way. The view turns a page at a
+ * time, as editors do in playback, rather than creeping a frame at a time:
+ * it stays still, and cached, for most frames. */
 static void
 scroll_to_frame (CsTimelineView *self,
                  gint64          frame)
@@ -396,10 +400,10 @@ scroll_to_frame (CsTimelineView *self,
 
   if (width <= 0)
     return;
-  if (x < SIDE_PAD + margin)
-    set_offset (self, self->offset - (SIDE_PAD + margin - x));
-  else if (x > width - SIDE_PAD - margin)
-    set_offset (self, self->offset + (x - (width - SIDE_PAD - margin)));
+  if (x < SIDE_PAD)
+    set_offset (self, self->offset - (width - SIDE_PAD - margin - x));
+  else if (x > width - SIDE_PAD)
+    set_offset (self, self->offset + (x - (SIDE_PAD + margin)));
 }
 
 /* Selection and playhead ---------------------------------------------------------------- */
@@ -735,7 +739,7 @@ snapshot_ruler (CsTimelineView        *self,
   static const double second_steps[] = { 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 18000, 36000 };
   static const guint frame_steps[] = { 1, 2, 5, 10 };
   double width = ruler->size.width;
-  double min_spacing = self->label_width + LABEL_SPACING;
+  double min_spacing;
   double px_per_frame = frame_to_seconds (self, 1.0) * self->zoom;
   gint64 fps = frames_per_second (self);
   gint64 total = n_frames (self);
@@ -750,6 +754,17 @@ snapshot_ruler (CsTimelineView        *self,
                              &GRAPHENE_RECT_INIT (0, ruler->size.height - 1, width, 1));
   if (total <= 0)
     return;
+
+  /* Labels are as wide as the last frame's with its frames, the widest
+   * this clip has (hours included). */
+  {
+    g_autofree char *widest = cs_timeline_view_format_time (self, total - 1, TRUE);
+    PangoRectangle logical;
+
+    pango_layout_set_text (self->layout, widest, -1);
+    pango_layout_get_pixel_extents (self->layout, NULL, &logical);
+    min_spacing = MAX (logical.width, self->label_width) + LABEL_SPACING;
+  }
 
   /* The finest step whose labels do not collide: frames while a second is
    * wide enough for several labels, then seconds, minutes and hours. */
