@@ -1025,6 +1025,24 @@ test_render (void)
     g_assert_cmpint (first_change_down (&image, x, top, (int) (track.origin.y + track.size.height) - 3), ==, -1);
   }
 
+  /* The cross-fade into the last segment ramps from one colour to the
+   * other over the frames cs_timeline_get_crossfade() gives. */
+  {
+    gint64 fs, fe;
+    double xs, xe;
+    int y = (int) ((cs_timeline_view_degree_to_y (tv, 1.0) + cs_timeline_view_degree_to_y (tv, 0.0)) / 2);
+    int early, late;
+
+    g_assert_true (cs_timeline_get_crossfade (cs_project_get_timeline (project), 2, &fs, &fe));
+    xs = cs_timeline_view_frame_to_x (tv, fs);
+    xe = cs_timeline_view_frame_to_x (tv, fe);
+    early = (int) (xs + 0.2 * (xe - xs));
+    late = (int) (xs + 0.8 * (xe - xs));
+    g_assert_cmpint (pixel_distance (&image, early, y, late, y), >, 40);
+    g_assert_cmpint (color_distance (&image, early, y, &color[1]), <, color_distance (&image, early, y, &color[2]));
+    g_assert_cmpint (color_distance (&image, late, y, &color[2]), <, color_distance (&image, late, y, &color[1]));
+  }
+
   /* The playhead is a line of the accent colour, and moves. */
   playhead_x = (int) round (cs_timeline_view_frame_to_x (tv, 40));
   probe_y = (int) cs_timeline_view_degree_to_y (tv, 0.7);
