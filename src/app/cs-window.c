@@ -255,6 +255,10 @@ on_frame_ready (CsPreview      *preview,
   gint64 index = cs_preview_frame_get_index (frame);
   CsPreviewFrame *shown = cs_preview_view_get_frame (self->preview_view);
 
+  g_debug ("preview: frame %" G_GINT64_FORMAT "%s in %.0f ms", index,
+           cs_preview_frame_is_proxy (frame) ? " (proxy)" : "",
+           cs_preview_frame_get_render_time (frame) * 1000);
+
   /* A proxy never replaces the full frame of the same index. */
   if (shown != NULL && cs_preview_frame_get_index (shown) == index &&
       !cs_preview_frame_is_proxy (shown) && cs_preview_frame_is_proxy (frame))
@@ -278,6 +282,7 @@ on_preview_error (CsPreview *preview,
                   GError    *error,
                   CsWindow  *self)
 {
+  g_debug ("preview: %s", error->message);
   cs_window_toast (self, error->message);
 }
 
@@ -320,6 +325,7 @@ request_frame (CsWindow *self,
     return;
   self->requested = frame;
   self->requested_quick = quick;
+  g_debug ("preview: asking for frame %" G_GINT64_FORMAT "%s", frame, quick ? " (quick)" : "");
   cs_preview_request (self->preview, frame, quick);
 }
 
@@ -420,7 +426,14 @@ thumb_work (gpointer data,
 {
   Thumb *thumb = data;
   CsDecoder *decoder = pool_data;
+  static GPrivate lowered;
   GSource *source;
+
+  if (g_private_get (&lowered) == NULL)
+    {
+      cs_preview_lower_thread_priority ();
+      g_private_set (&lowered, GINT_TO_POINTER (1));
+    }
 
   if (thumb->serial == (guint) g_atomic_int_get (&thumb->self->thumb_serial))
     thumb->pixels = cs_decoder_get_thumbnail (decoder, thumb->frame, THUMBNAIL_HEIGHT,
@@ -499,7 +512,7 @@ start_thumbnails (CsWindow  *self,
   self->thumb_decoder = g_object_ref (decoder);
   self->thumbs = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
   self->thumbs_pending = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  self->thumb_pool = g_thread_pool_new (thumb_work, self->thumb_decoder, 1, FALSE, NULL);
+  self->thumb_pool = g_thread_pool_new (thumb_work, self->thumb_decoder, 1, TRUE, NULL);
 }
 
 /* The segment panel ----------------------------------------------------------------------- */
@@ -765,6 +778,7 @@ on_autosave_failed (CsProject *project,
                     GError    *error,
                     CsWindow  *self)
 {
+  g_debug ("preview: %s", error->message);
   cs_window_toast (self, error->message);
 }
 
@@ -1812,7 +1826,11 @@ cs_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   if (self->preview != NULL)
-    set_project (self, NULL, NULL);
+    {
+      set_project (self, NULL, NULL);
+      /* Answers still on their way find no window. */
+      g_signal_handlers_disconnect_by_data (self->preview, self);
+    }
   stop_thumbnails (self);
   g_clear_handle_id (&self->group_timeout, g_source_remove);
   g_clear_object (&self->preview);
@@ -1980,6 +1998,8 @@ cs_window_init (CsWindow *self)
 {
   GtkDropTarget *drop;
 
+  /* The mode's action reads it while the template is built. */
+  self->preview_mode = g_strdup ("styled");
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->requested = -1;

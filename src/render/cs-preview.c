@@ -4,7 +4,11 @@
  */
 #include "cs-config.h"
 
+#include <errno.h>
 #include <math.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <glib/gi18n-lib.h>
 #include <libavutil/imgutils.h>
@@ -524,6 +528,13 @@ cs_preview_request (CsPreview *self,
     {
       g_mutex_unlock (&self->lock);
       return;
+    }
+  /* The document as it is now, even when the caller heard of an edit
+   * before the preview did. */
+  if (self->project != NULL && self->timeline != cs_project_get_timeline (self->project))
+    {
+      g_clear_pointer (&self->timeline, cs_timeline_unref);
+      self->timeline = cs_timeline_ref (cs_project_get_timeline (self->project));
     }
   /* The full frame serves a quick request too. */
   {
@@ -1093,11 +1104,31 @@ clear_object (gpointer object)
     g_object_unref (object);
 }
 
+/* Rendering yields to the UI: the worker, and the threads it starts (the
+ * decoder's, and a CPU device's own), run at a lower priority, so that on a
+ * machine whose cores all render the window still answers at once. Linux
+ * keeps a niceness per thread, inherited by the threads it creates. */
+void
+cs_preview_lower_thread_priority (void)
+{
+#ifdef SYS_gettid
+  id_t tid = (id_t) syscall (SYS_gettid);
+  int now;
+
+  errno = 0;
+  now = getpriority (PRIO_PROCESS, tid);
+  if (errno == 0)
+    setpriority (PRIO_PROCESS, tid, MIN (now + 10, 19));
+#endif
+}
+
 static gpointer
 worker_main (gpointer data)
 {
   CsPreview *self = data;
   Worker w = { .self = self, .last_index = -1 };
+
+  cs_preview_lower_thread_priority ();
 
   w.styles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, clear_object);
   w.stylers = g_ptr_array_new_with_free_func (styler_entry_free);

@@ -100,6 +100,11 @@ const char *cs_preview_get_device_name    (CsPreview    *self);
 double      cs_preview_get_render_rate    (CsPreview    *self,
                                            gboolean      quick);
 
+/* Lowers the calling thread's priority (and that of the threads it will
+ * start) below the UI's: for threads that decode or render in the
+ * background. */
+void        cs_preview_lower_thread_priority (void);
+
 /* Drops every cached frame. */
 void        cs_preview_clear_cache        (CsPreview    *self);
 
