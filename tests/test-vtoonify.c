@@ -9,8 +9,14 @@
 
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "cs-engine.h"
+#include "cs-render-error.h"
+#include "cs-style.h"
+#include "cs-vtoonify.h"
 
 #define TOL_FP32 1e-3
 #define TOL_FP16 1e-2
@@ -282,6 +288,237 @@ test_pipeline (gconstpointer data)
   g_assert_cmpuint (cs_device_get_validation_errors (device), ==, 0);
 }
 
+static char *
+style_dir (void)
+{
+  return g_build_filename (material, "style", NULL);
+}
+
+static void
+test_style_load (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CsStyle) style = NULL;
+
+  if (!want (CS_PRECISION_FP32))
+    return;
+  dir = style_dir ();
+  style = cs_style_new_from_folder (dir, &error);
+  g_assert_no_error (error);
+  g_assert_true (cs_style_is_vtoonify (style));
+  g_assert_cmpstr (cs_style_get_kind (style), ==, CS_STYLE_KIND_VTOONIFY_D);
+  g_assert_cmpstr (cs_style_get_degree_kind (style), ==, CS_STYLE_DEGREE_INPUT);
+  g_assert_cmpint (cs_style_get_n_latent (style), ==, N_LATENT);
+  g_assert_cmpint (cs_style_get_style_dim (style), ==, STYLE_DIM);
+  g_assert_cmpint (cs_style_get_face_size (style), ==, FACE);
+  g_assert_cmpint (cs_style_get_output_scale (style), ==, 4);
+  g_assert_cmpint (cs_style_get_size_multiple (style), ==, 8);
+  g_assert_cmpint (cs_style_get_reference_rows (style), ==, 7);
+  g_assert_cmpuint (cs_style_get_n_references (style), ==, 3);
+  g_assert_cmpstr (cs_style_get_reference_name (style, 2), ==, "test-002.png");
+  g_assert_null (cs_style_get_reference_name (style, 3));
+  g_assert_cmpstr (cs_style_get_network_tensor (style, CS_STYLE_NETWORK_GENERATOR, "degree"), ==, "d_s");
+  g_assert_cmpstr (cs_style_get_network_tensor (style, CS_STYLE_NETWORK_ENCODER, "face"), ==, "face");
+  g_assert_null (cs_style_get_network_tensor (style, CS_STYLE_NETWORK_PARSER, "style"));
+  {
+    g_autofree float *code = cs_style_load_reference (style, 1, &error);
+    g_autofree float *none = NULL;
+    g_autofree char *rpath = g_build_filename (dir, "references.bin", NULL);
+    g_autofree char *all = NULL;
+    gsize len;
+    g_assert_no_error (error);
+    g_assert_true (g_file_get_contents (rpath, &all, &len, NULL));
+    g_assert_cmpmem (code, N_LATENT * STYLE_DIM * sizeof (float),
+                     all + N_LATENT * STYLE_DIM * sizeof (float), N_LATENT * STYLE_DIM * sizeof (float));
+    none = cs_style_load_reference (style, 3, &error);
+    g_assert_null (none);
+    g_assert_error (error, CS_STYLE_ERROR, CS_STYLE_ERROR_INVALID_ARGUMENT);
+  }
+}
+
+/* A copy of the test style (models hard-linked) whose style.json has
+ * `from` replaced by `to`; loading must fail naming `expect`. */
+static void
+assert_style_refused (const char *from, const char *to, const char *expect)
+{
+  g_autofree char *src = style_dir ();
+  g_autofree char *dir = g_build_filename (material, "broken-style", NULL);
+  g_autofree char *json = NULL;
+  g_autofree char *json_path = g_build_filename (src, "style.json", NULL);
+  g_autofree char *out_path = g_build_filename (dir, "style.json", NULL);
+  const char *files[] = { "parser.onnx", "encoder.onnx", "generator.onnx", "references.bin" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CsStyle) style = NULL;
+  g_auto(GStrv) parts = NULL;
+  g_autofree char *edited = NULL;
+
+  g_mkdir_with_parents (dir, 0755);
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *a = g_build_filename (src, files[i], NULL);
+      g_autofree char *b = g_build_filename (dir, files[i], NULL);
+      if (!g_file_test (b, G_FILE_TEST_EXISTS))
+        g_assert_cmpint (link (a, b), ==, 0);
+    }
+  g_assert_true (g_file_get_contents (json_path, &json, NULL, NULL));
+  g_assert_nonnull (strstr (json, from));
+  parts = g_strsplit (json, from, 2);
+  edited = g_strjoin (to, parts[0], parts[1], NULL);
+  g_assert_true (g_file_set_contents (out_path, edited, -1, NULL));
+  style = cs_style_new_from_folder (dir, &error);
+  g_assert_null (style);
+  g_assert_error (error, CS_STYLE_ERROR, CS_STYLE_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, expect));
+}
+
+static void
+test_style_refused (void)
+{
+  if (!want (CS_PRECISION_FP32))
+    return;
+  /* A declared input the model does not have. */
+  assert_style_refused ("\"style\": \"style\"", "\"style\": \"code\"", "“code”");
+  /* A model input the style does not declare. */
+  assert_style_refused ("\"parsing\": \"parsing\",", "\"parsing\": \"parsing\", \"extra\": \"x\",", "“x”");
+  /* A role the generator needs, left out. */
+  assert_style_refused ("\"parsing\": \"parsing\",", "", "generator.inputs.parsing");
+  /* The degree names another tensor than the generator's degree input. */
+  assert_style_refused ("\"input\": \"d_s\"", "\"input\": \"degree\"", "degree.input");
+  /* The references file does not hold the named codes. */
+  assert_style_refused ("\"test-002.png\"", "\"test-002.png\", \"extra\"", "bytes");
+}
+
+static CsImage *
+frame_image (int h, int w)
+{
+  g_autofree char *fn = g_strdup_printf ("frame_%dx%d.f32", h, w);
+  g_autofree float *f = read_f32 (fn, 3 * h * w);
+  CsImage *img = cs_image_new (w, h, NULL);
+  for (int i = 0; i < 3 * h * w; i++)
+    img->data[i] = (f[i] + 1.0f) * 127.5f;
+  return img;
+}
+
+/* CsVToonify on a frame, at four times its size (no resampling), with the
+ * default face, reference 0, degree 0.5, against the same in PyTorch. */
+static void
+test_vtoonify_api (gconstpointer data)
+{
+  CsPrecision p = GPOINTER_TO_INT (data);
+  const int h = 32, w = 48;
+  g_autofree char *dir = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CsStyle) style = NULL;
+  g_autoptr(CsVToonify) vt = NULL;
+  g_autoptr(CsImage) frame = NULL;
+  g_autoptr(CsImage) out = NULL;
+  g_autoptr(CsImage) out1 = NULL;
+  g_autoptr(CsImage) again = NULL;
+  g_autofree float *ref = NULL;
+  double e, pm, gm, em;
+
+  if (!want (p))
+    return;
+  dir = style_dir ();
+  style = cs_style_new_from_folder (dir, &error);
+  g_assert_no_error (error);
+  vt = cs_vtoonify_new (style, device, p, &error);
+  g_assert_no_error (error);
+  frame = frame_image (h, w);
+  g_assert_true (cs_vtoonify_set_degree (vt, 0.5, &error));
+  out = cs_vtoonify_run (vt, frame, 4 * w, 4 * h, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (out->width, ==, 4 * w);
+  g_assert_cmpint (out->height, ==, 4 * h);
+  ref = read_f32 ("pipeline_32x48.f32", 3 * 16 * h * w);
+  e = rel_error (out->data, ref, 3 * 16 * h * w);
+  cs_vtoonify_get_timings (vt, &pm, &gm, &em);
+  g_test_message ("CsVToonify %dx%d: relative error %.3g (parser %.1f ms, generator %.1f ms, encoder %.1f ms)",
+                  h, w, e, pm, gm, em);
+  g_assert_cmpfloat (e, <, tolerance (p));
+  g_assert_cmpfloat (em, >, 0);
+
+  /* The face code is kept: a second frame does not run the encoder. */
+  again = cs_vtoonify_run (vt, frame, 4 * w, 4 * h, &error);
+  g_assert_no_error (error);
+  cs_vtoonify_get_timings (vt, NULL, NULL, &em);
+  g_assert_cmpfloat (em, ==, 0);
+  g_assert_cmpfloat (rel_error (again->data, out->data, 3 * 16 * h * w), <, 1e-6);
+
+  /* The degree changes the output. */
+  g_assert_true (cs_vtoonify_set_degree (vt, 1.0, &error));
+  out1 = cs_vtoonify_run (vt, frame, 4 * w, 4 * h, &error);
+  g_assert_no_error (error);
+  g_test_message ("degree 1 against 0.5: %.3g", rel_error (out1->data, out->data, 3 * 16 * h * w));
+  g_assert_cmpfloat (rel_error (out1->data, out->data, 3 * 16 * h * w), >, 0.05);
+  g_assert_false (cs_vtoonify_set_degree (vt, 1.5, &error));
+  g_assert_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* Another reference changes it too; one that does not exist is refused. */
+  {
+    g_autoptr(CsImage) out2 = NULL;
+    g_assert_true (cs_vtoonify_set_reference (vt, 2, &error));
+    out2 = cs_vtoonify_run (vt, frame, 4 * w, 4 * h, &error);
+    g_assert_no_error (error);
+    g_assert_cmpfloat (rel_error (out2->data, out1->data, 3 * 16 * h * w), >, 0.05);
+    g_assert_false (cs_vtoonify_set_reference (vt, 3, &error));
+    g_assert_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+  }
+
+  /* An output size that is no multiple of 4 x 8: padded, then cropped. */
+  {
+    g_autoptr(CsImage) odd = cs_vtoonify_run (vt, frame, 70, 45, &error);
+    int cw, ch, pw, ph;
+    g_assert_no_error (error);
+    g_assert_cmpint (odd->width, ==, 70);
+    g_assert_cmpint (odd->height, ==, 45);
+    cs_vtoonify_input_size (vt, 70, 45, &cw, &ch, &pw, &ph);
+    g_assert_cmpint (cw, ==, 18);
+    g_assert_cmpint (ch, ==, 12);
+    g_assert_cmpint (pw, ==, 24);
+    g_assert_cmpint (ph, ==, 16);
+  }
+  g_assert_cmpuint (cs_device_get_validation_errors (device), ==, 0);
+}
+
+static void
+test_face_rect (void)
+{
+  g_autoptr(GError) error = NULL;
+  CsFaceRect r, in;
+
+  g_assert_true (cs_vtoonify_clamp_face (NULL, 48, 32, &r, &error));
+  g_assert_cmpint (r.x, ==, 8);
+  g_assert_cmpint (r.y, ==, 0);
+  g_assert_cmpint (r.width, ==, 32);
+  g_assert_cmpint (r.height, ==, 32);
+
+  in = (CsFaceRect) { -10, 20, 30, 100 };
+  g_assert_true (cs_vtoonify_clamp_face (&in, 48, 32, &r, &error));
+  g_assert_cmpint (r.x, ==, 0);
+  g_assert_cmpint (r.y, ==, 20);
+  g_assert_cmpint (r.width, ==, 20);
+  g_assert_cmpint (r.height, ==, 12);
+
+  in = (CsFaceRect) { 48, 0, 10, 10 };
+  g_assert_false (cs_vtoonify_clamp_face (&in, 48, 32, &r, &error));
+  g_assert_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "outside"));
+  g_clear_error (&error);
+
+  in = (CsFaceRect) { G_MAXINT - 5, G_MAXINT - 5, G_MAXINT, G_MAXINT };
+  g_assert_false (cs_vtoonify_clamp_face (&in, 48, 32, &r, &error));
+  g_clear_error (&error);
+
+  in = (CsFaceRect) { 0, 0, 0, 5 };
+  g_assert_false (cs_vtoonify_clamp_face (&in, 48, 32, &r, &error));
+  g_assert_nonnull (strstr (error->message, "empty"));
+}
+
 static void
 make_material (void)
 {
@@ -332,6 +569,12 @@ main (int argc, char **argv)
   g_test_add_data_func ("/vtoonify/generator/fp16", GINT_TO_POINTER (CS_PRECISION_FP16), test_generator);
   g_test_add_data_func ("/vtoonify/pipeline/fp32", GINT_TO_POINTER (CS_PRECISION_FP32), test_pipeline);
   g_test_add_data_func ("/vtoonify/pipeline/fp16", GINT_TO_POINTER (CS_PRECISION_FP16), test_pipeline);
+
+  g_test_add_func ("/vtoonify/style/load", test_style_load);
+  g_test_add_func ("/vtoonify/style/refused", test_style_refused);
+  g_test_add_func ("/vtoonify/face-rect", test_face_rect);
+  g_test_add_data_func ("/vtoonify/render/fp32", GINT_TO_POINTER (CS_PRECISION_FP32), test_vtoonify_api);
+  g_test_add_data_func ("/vtoonify/render/fp16", GINT_TO_POINTER (CS_PRECISION_FP16), test_vtoonify_api);
 
   {
     int r = g_test_run ();

@@ -90,4 +90,48 @@ const char         *cs_style_get_degree_description (CsStyle   *self);
  * file is missing (a style without a thumbnail is still usable). */
 const char         *cs_style_get_thumbnail_path    (CsStyle    *self);
 
+/* VToonify-D styles (kind CS_STYLE_KIND_VTOONIFY_D) hold three networks
+ * instead of one model: a face parser, a face encoder and the generator, whose
+ * inputs style.json names by role ("frame", "parsing", "style", "degree",
+ * "face"; outputs "parsing", "wplus", "image"). The degree is a generator
+ * input (degree kind CS_STYLE_DEGREE_INPUT), and the style's references are
+ * extrinsic style codes, one per artwork of its dataset. Loading checks that
+ * every declared tensor exists in its model and every model input is
+ * declared. */
+#define CS_STYLE_KIND_VTOONIFY_D "vtoonify-d"
+#define CS_STYLE_DEGREE_INPUT "input"
+
+typedef enum {
+  CS_STYLE_NETWORK_PARSER,
+  CS_STYLE_NETWORK_ENCODER,
+  CS_STYLE_NETWORK_GENERATOR,
+  CS_STYLE_N_NETWORKS
+} CsStyleNetwork;
+
+/* TRUE for a VToonify-D style; the accessors below apply to those only. */
+gboolean            cs_style_is_vtoonify           (CsStyle    *self);
+/* The absolute path of a network's model file. */
+const char         *cs_style_get_network_model     (CsStyle    *self,
+                                                    CsStyleNetwork network);
+/* The tensor a network uses for an input or output role, NULL if none. */
+const char         *cs_style_get_network_tensor    (CsStyle    *self,
+                                                    CsStyleNetwork network,
+                                                    const char *role);
+/* Side of the square face crop the encoder takes. */
+int                 cs_style_get_face_size         (CsStyle    *self);
+/* Output size over generator input size (4 for VToonify). */
+int                 cs_style_get_output_scale      (CsStyle    *self);
+/* Rows and width of a W+ style code. */
+int                 cs_style_get_n_latent          (CsStyle    *self);
+int                 cs_style_get_style_dim         (CsStyle    *self);
+/* Leading rows of the code taken from the reference, the rest from the face. */
+int                 cs_style_get_reference_rows    (CsStyle    *self);
+guint               cs_style_get_n_references      (CsStyle    *self);
+const char         *cs_style_get_reference_name    (CsStyle    *self,
+                                                    guint       index);
+/* Reads reference `index`: n_latent x style_dim floats, to free with g_free. */
+float              *cs_style_load_reference        (CsStyle    *self,
+                                                    guint       index,
+                                                    GError    **error);
+
 G_END_DECLS

@@ -58,6 +58,7 @@ def main():
     style_dir = os.path.join(out, "style")
     r = subprocess.run([sys.executable, os.path.join(TOOLS, "export.py"), "--random-weights",
                         "--seed", str(SEED), "--div", str(DIV), "--style", "test",
+                        "--face-size", str(FACE),
                         "-o", style_dir], capture_output=True, text=True)
     if r.returncode != 0:
         sys.stderr.write(r.stdout + r.stderr)
@@ -90,6 +91,22 @@ def main():
             for d in DEGREES:
                 img = gen(frame, parsing, style, torch.tensor([d]))
                 save(out, f"image_{h}x{w}_d{d:g}.f32", img)
+        # What CsVToonify computes for the second frame at four times its
+        # size (no scaling of the frame), the default face (the centred
+        # square, scaled to the encoder's size), reference 0, degree 0.5:
+        # the image in 0..255.
+        h, w = SIZES[1]
+        frame = torch.from_numpy(np.fromfile(os.path.join(out, f"frame_{h}x{w}.f32"),
+                                             dtype="<f4").reshape(1, 3, h, w))
+        side = min(h, w)
+        y0, x0 = (h - side) // 2, (w - side) // 2
+        crop = frame[:, :, y0:y0 + side, x0:x0 + side]
+        crop = torch.nn.functional.interpolate(crop, size=(FACE, FACE), mode="bilinear",
+                                               align_corners=False)
+        code = face_net(crop)
+        code[:, :7] = refs[0:1, :7]
+        img = gen(frame, parser(frame), code, torch.tensor([0.5]))
+        save(out, f"pipeline_{h}x{w}.f32", (img.clamp(-1, 1) + 1) * 127.5)
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
     return 0

@@ -276,28 +276,31 @@ def export_style(gen, parser, encoder, latent_avg, refs, out_dir, style_name, sa
                     {"frame": hw, "parsing": hw, "image": hw})
         np.concatenate(mapped, axis=0).astype("<f4").tofile(os.path.join(tmp, "references.bin"))
         desc = {
-            "format_version": 1,
+            "format": 1,
             "id": "vtoonify-d-" + "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in style_name),
             "name": f"VToonify-D {style_name}",
             "authors": ["Shuai Yang", "Liming Jiang", "Ziwei Liu", "Chen Change Loy"],
             "licence": "S-Lab License 1.0",
             "source": "https://github.com/williamyang1991/VToonify",
             "kind": "vtoonify-d",
+            "model": "generator.onnx",
+            "size_multiple": 8,
             "degree": {"kind": "input", "input": "d_s",
-                       "description": "How far the face moves towards the reference's "
-                                      "structure: 0 keeps the face's shape, 1 is the full style."},
+                       "description": "0 keeps the face's own structure, 1 takes the reference's fully"},
             "vtoonify": {
-                "parser": {"model": "parser.onnx", "inputs": {"frame": "frame"},
-                           "outputs": {"parsing": "parsing"}},
-                "encoder": {"model": "encoder.onnx", "inputs": {"face": "face"},
-                            "outputs": {"wplus": "wplus"}, "face_size": face_size},
-                "generator": {"model": "generator.onnx",
-                              "inputs": {"frame": "frame", "parsing": "parsing",
-                                         "style": "style", "degree": "d_s"},
-                              "outputs": {"image": "image"}},
-                "size_multiple": 8,
+                "networks": {
+                    "parser": {"model": "parser.onnx", "inputs": {"frame": "frame"},
+                               "outputs": {"parsing": "parsing"}},
+                    "encoder": {"model": "encoder.onnx", "inputs": {"face": "face"},
+                                "outputs": {"wplus": "wplus"}},
+                    "generator": {"model": "generator.onnx",
+                                  "inputs": {"frame": "frame", "parsing": "parsing",
+                                             "style": "style", "degree": "d_s"},
+                                  "outputs": {"image": "image"}},
+                },
+                "face_size": face_size,
                 "output_scale": 4,
-                "value_range": [-1.0, 1.0],
+                "range": [-1.0, 1.0],
                 "n_latent": n_latent,
                 "style_dim": sd,
                 "reference_rows": 7,
@@ -353,6 +356,8 @@ def main(argv=None):
     ap.add_argument("--div", type=int, default=1,
                     help="random weights: divide every width by this (1: the published sizes)")
     ap.add_argument("--references", type=int, default=3, help="random weights: how many style codes")
+    ap.add_argument("--face-size", type=int, default=256,
+                    help="side of the aligned face the encoder takes (pSp: 256)")
     ap.add_argument("-o", "--output", required=True, help="the style folder to write")
     args = ap.parse_args(argv)
     try:
@@ -370,7 +375,9 @@ def main(argv=None):
             raise CheckpointError(f"{enc_p}: codes of {encoder.style_count} x {encoder.styles[0].n_out} "
                                   f"do not fit the generator's {gen.widths.n_latent} x {gen.widths.style_dim}")
         refs = load_exstyles(ex_p, gen.widths.n_latent, gen.widths.style_dim)
-        export_style(gen, parser, encoder, avg, refs, args.output, name)
+        if args.face_size < 16 or args.face_size % 16 != 0:
+            raise CheckpointError("--face-size must be a multiple of 16")
+        export_style(gen, parser, encoder, avg, refs, args.output, name, face_size=args.face_size)
     except CheckpointError as e:
         print(f"export.py: {e}", file=sys.stderr)
         return 1

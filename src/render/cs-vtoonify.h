@@ -1,0 +1,85 @@
+/* cs-vtoonify.h: the VToonify-D frame pipeline
+ *
+ * Per frame: the frame is scaled so that the generator's output (four times
+ * its input in VToonify) has the requested size, padded to the networks'
+ * size multiple, parsed (the parser network works at twice that size) and
+ * run through the generator, then cropped back. Per segment: the face
+ * rectangle's crop is encoded into a W+ code once, its leading rows are
+ * replaced by the chosen reference's (as VToonify-D mixes them), and the
+ * code and the degree are bound into the generator, which folds everything
+ * that depends on them alone (modulated weights, normalisation parameters,
+ * the degree's label layers) once per change rather than once per frame.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib-object.h>
+
+#include "cs-engine.h"
+#include "cs-image.h"
+#include "cs-style.h"
+
+G_BEGIN_DECLS
+
+/* A rectangle in frame pixels. */
+typedef struct {
+  int x, y, width, height;
+} CsFaceRect;
+
+#define CS_TYPE_VTOONIFY (cs_vtoonify_get_type ())
+G_DECLARE_FINAL_TYPE (CsVToonify, cs_vtoonify, CS, VTOONIFY, GObject)
+
+/* Loads the style's three networks on device; the style must be VToonify-D.
+ * Starts with reference 0, degree 0.5 and the centred square face. */
+CsVToonify *cs_vtoonify_new             (CsStyle          *style,
+                                         CsDevice         *device,
+                                         CsPrecision       precision,
+                                         GError          **error);
+CsStyle    *cs_vtoonify_get_style       (CsVToonify       *self);
+/* Chooses the extrinsic style code (the style's reference `index`). */
+gboolean    cs_vtoonify_set_reference   (CsVToonify       *self,
+                                         guint             index,
+                                         GError          **error);
+guint       cs_vtoonify_get_reference   (CsVToonify       *self);
+/* The style degree, 0 to 1: the generator's d_s input. */
+gboolean    cs_vtoonify_set_degree      (CsVToonify       *self,
+                                         double            degree,
+                                         GError          **error);
+double      cs_vtoonify_get_degree      (CsVToonify       *self);
+/* The face rectangle the segment's code comes from, or NULL for the frame's
+ * centred square. Clamped to each frame when the code is computed. */
+void        cs_vtoonify_set_face        (CsVToonify       *self,
+                                         const CsFaceRect *rect);
+/* Forgets the face code, so that the next frame computes it again (a new
+ * segment over the same style and rectangle). */
+void        cs_vtoonify_reset_face_code (CsVToonify       *self);
+/* rect clamped to a width x height frame (NULL: the centred square) into
+ * out; fails, saying why, when nothing of it lies inside the frame. */
+gboolean    cs_vtoonify_clamp_face      (const CsFaceRect *rect,
+                                         int               width,
+                                         int               height,
+                                         CsFaceRect       *out,
+                                         GError          **error);
+/* Styles frame (RGB, 0 to 255) into a new out_width x out_height image. */
+CsImage    *cs_vtoonify_run             (CsVToonify       *self,
+                                         const CsImage    *frame,
+                                         int               out_width,
+                                         int               out_height,
+                                         GError          **error);
+/* Milliseconds of the last run's networks on the device, measured from the
+ * host around each network (encoder 0 when the code was cached). */
+void        cs_vtoonify_get_timings     (CsVToonify       *self,
+                                         double           *parser_ms,
+                                         double           *generator_ms,
+                                         double           *encoder_ms);
+/* The generator's input size for an output size: content, then padded. */
+void        cs_vtoonify_input_size      (CsVToonify       *self,
+                                         int               out_width,
+                                         int               out_height,
+                                         int              *content_width,
+                                         int              *content_height,
+                                         int              *padded_width,
+                                         int              *padded_height);
+
+G_END_DECLS
