@@ -1738,6 +1738,133 @@ test_encode_full_disk (void)
   g_assert_cmpint (umount2 (folder, MNT_DETACH), ==, 0);
 }
 
+/* The export choices: every codec listed for a container writes a file that
+ * ffprobe reads back as that codec, at the listed quality bounds; every codec
+ * left out is one the encoder refuses there, or one ffmpeg's own list of
+ * encoders lacks. */
+static void
+test_codecs_per_container (void)
+{
+  static const CsContainer containers[] = { CS_CONTAINER_MP4, CS_CONTAINER_MKV, CS_CONTAINER_WEBM };
+  static const CsVideoCodec codecs[] = {
+    CS_VIDEO_CODEC_H264, CS_VIDEO_CODEC_VP9, CS_VIDEO_CODEC_AV1, CS_VIDEO_CODEC_FFV1,
+  };
+  const char *argv[] = { "ffmpeg", "-hide_banner", "-encoders", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) listing = NULL;
+  g_autofree char *text = NULL;
+  guint listed_total = 0;
+
+  if (!have_tools)
+    {
+      skip ("ffmpeg and ffprobe are needed to check the codecs offered");
+      return;
+    }
+  listing = run_tool (argv, &error);
+  g_assert_no_error (error);
+  text = g_strndup (g_bytes_get_data (listing, NULL), g_bytes_get_size (listing));
+
+  g_assert_cmpint (cs_container_from_name ("mkv"), ==, CS_CONTAINER_MKV);
+  g_assert_cmpint (cs_container_from_name ("/videos/Out.WebM"), ==, CS_CONTAINER_WEBM);
+  g_assert_cmpint (cs_container_from_name ("clip.avi"), ==, CS_CONTAINER_AUTO);
+  g_assert_cmpint (cs_video_codec_from_name ("vp9"), ==, CS_VIDEO_CODEC_VP9);
+  g_assert_cmpint (cs_video_codec_from_name ("mpeg2"), ==, CS_VIDEO_CODEC_AUTO);
+
+  for (guint c = 0; c < G_N_ELEMENTS (codecs); c++)
+    {
+      const CsVideoCodecInfo *info = cs_video_codec_get_info (codecs[c]);
+      g_autofree char *needle = NULL;
+
+      g_assert_cmpint (info != NULL, ==, cs_encoder_codec_available (codecs[c]));
+      if (info == NULL)
+        continue;
+      /* ffmpeg's own list names the encoder the table chose. */
+      needle = g_strdup_printf (" %s ", info->encoder);
+      g_assert_nonnull (strstr (text, needle));
+      g_assert_cmpint (cs_video_codec_from_name (info->name), ==, codecs[c]);
+      g_assert_cmpint (info->crf_default, <=, info->crf_max);
+    }
+
+  for (guint k = 0; k < G_N_ELEMENTS (containers); k++)
+    {
+      g_autoptr(GPtrArray) list = cs_container_list_codecs (containers[k]);
+
+      g_assert_true (cs_container_available (containers[k]));
+      g_assert_cmpuint (list->len, >, 0);
+      g_assert_cmpint (((CsVideoCodecInfo *) list->pdata[0])->codec, ==,
+                       cs_container_get_default_codec (containers[k]));
+
+      for (guint c = 0; c < G_N_ELEMENTS (codecs); c++)
+        {
+          const CsVideoCodecInfo *info = NULL;
+          g_autofree char *name = g_strdup_printf ("codec-%u.%s", codecs[c],
+                                                   cs_container_get_name (containers[k]));
+          g_autofree char *dest = tmp_file (name);
+          g_autoptr(CsEncoder) encoder = cs_encoder_new (dest);
+          gboolean started;
+
+          for (guint i = 0; i < list->len; i++)
+            if (((CsVideoCodecInfo *) list->pdata[i])->codec == codecs[c])
+              info = list->pdata[i];
+
+          g_object_set (encoder, "video-codec", codecs[c], "width", 128, "height", 96, NULL);
+          /* The strongest compression the table allows must be accepted. */
+          if (info != NULL && info->crf_max >= 0)
+            g_object_set (encoder, "crf", info->crf_max, NULL);
+          cs_encoder_set_frame_rate (encoder, av_make_q (25, 1));
+          g_clear_error (&error);
+          started = cs_encoder_start (encoder, NULL, &error);
+          g_test_message ("%s in %s: %s", cs_video_codec_get_info (codecs[c]) != NULL
+                          ? cs_video_codec_get_info (codecs[c])->label : "(no encoder)",
+                          cs_container_get_label (containers[k]),
+                          started ? "written" : error->message);
+          if (info == NULL)
+            {
+              g_assert_false (started);
+              g_assert_true (g_error_matches (error, CS_MEDIA_ERROR, CS_MEDIA_ERROR_UNSUPPORTED_FORMAT) ||
+                             g_error_matches (error, CS_MEDIA_ERROR, CS_MEDIA_ERROR_UNSUPPORTED_CODEC));
+              continue;
+            }
+          g_assert_no_error (error);
+          g_assert_true (started);
+          for (int i = 0; i < 4; i++)
+            {
+              AVFrame *rgb = grey_rgb_frame (128, 96, 40 * i);
+
+              g_assert_true (cs_encoder_push_frame (encoder, rgb, &error));
+              av_frame_free (&rgb);
+            }
+          g_assert_true (cs_encoder_finish (encoder, &error));
+          g_assert_no_error (error);
+          {
+            g_autoptr(JsonNode) root = ffprobe (dest, "-show_streams");
+            const char *probed = json_str (ffprobe_stream (root, 0), "codec_name");
+
+            g_assert_cmpstr (probed, ==, info->name);
+          }
+          g_assert_cmpint (ffprobe_count_frames (dest), ==, 4);
+          listed_total++;
+        }
+    }
+  g_assert_cmpuint (listed_total, >, 0);
+
+  /* One step beyond the table's bound is refused, so the bound is the encoder's. */
+  {
+    const CsVideoCodecInfo *h264 = cs_video_codec_get_info (CS_VIDEO_CODEC_H264);
+
+    if (h264 != NULL)
+      {
+        g_autofree char *dest = tmp_file ("crf-beyond.mp4");
+        g_autoptr(CsEncoder) encoder = cs_encoder_new (dest);
+
+        g_object_set (encoder, "video-codec", CS_VIDEO_CODEC_H264, "width", 128, "height", 96,
+                      "crf", h264->crf_max + 1, NULL);
+        expect_start_error (encoder, CS_MEDIA_ERROR_INVALID_ARGUMENT);
+      }
+  }
+  g_assert_cmpuint (count_partial_files (tmp_dir), ==, 0);
+}
+
 /* Set-up ------------------------------------------------------------------------------ */
 
 static char *
@@ -1832,6 +1959,7 @@ main (int   argc,
   g_test_add_func ("/media/encode/bad-destinations", test_encode_bad_destinations);
   g_test_add_func ("/media/encode/bad-settings", test_encode_bad_settings);
   g_test_add_func ("/media/encode/full-disk", test_encode_full_disk);
+  g_test_add_func ("/media/encode/codecs-per-container", test_codecs_per_container);
 
   ret = g_test_run ();
 

@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "cs-codecs.h"
 #include "cs-decoder.h"
 #include "cs-encoder.h"
 #include "cs-frame.h"
