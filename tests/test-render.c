@@ -1537,6 +1537,102 @@ test_async (void)
   check_device ();
 }
 
+/* A scaled output: the styled frames (degree 0 here, so the source's own)
+ * at the size asked, against the ffmpeg CLI's bicubic scaling of the same
+ * frames; sizes the codec cannot take are refused and leave nothing. */
+static void
+test_output_size (void)
+{
+  g_autofree char *source = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *reference = NULL;
+  g_autofree char *odd = NULL;
+  g_autofree char *args = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CsDecoder) a = NULL;
+  g_autoptr(CsDecoder) b = NULL;
+  gint64 n;
+  double worst = 99.0;
+
+  if (!have_tools)
+    {
+      skip ("the ffmpeg and ffprobe programs are needed to make clips");
+      return;
+    }
+  source = made_clip ("ntsc-aac.mp4", ntsc_args);
+  output = tmp_file ("scaled.mkv");
+  reference = tmp_file ("scaled-reference.mkv");
+  g_unlink (output);
+  {
+    g_autoptr(CsClipRenderer) renderer = cs_clip_renderer_new (source, output);
+
+    cs_clip_renderer_set_device (renderer, device);
+    cs_clip_renderer_set_degree (renderer, 0.0);
+    cs_clip_renderer_set_range (renderer, 0, G_USEC_PER_SEC / 2);
+    cs_clip_renderer_set_video_codec (renderer, CS_VIDEO_CODEC_FFV1);
+    cs_clip_renderer_set_output_size (renderer, 64, 48);
+    g_assert_true (cs_clip_renderer_run (renderer, NULL, &error));
+    g_assert_no_error (error);
+    n = cs_clip_renderer_get_n_frames (renderer);
+    g_assert_cmpint (n, >, 5);
+  }
+  {
+    g_autoptr(JsonNode) probe = ffprobe (output);
+    g_autoptr(GPtrArray) video = streams_of_type (probe, "video");
+    g_autoptr(GPtrArray) audio = streams_of_type (probe, "audio");
+
+    g_assert_cmpuint (video->len, ==, 1);
+    g_assert_cmpint (json_object_get_int_member (video->pdata[0], "width"), ==, 64);
+    g_assert_cmpint (json_object_get_int_member (video->pdata[0], "height"), ==, 48);
+    g_assert_cmpuint (audio->len, ==, 1);
+  }
+
+  args = g_strdup_printf ("-i %s -frames:v %" G_GINT64_FORMAT " -an -vf scale=64:48:flags=bicubic "
+                          "-c:v ffv1 -pix_fmt yuv420p", source, n);
+  ffmpeg (args, reference);
+  a = cs_decoder_new (reference, NULL, &error);
+  g_assert_no_error (error);
+  b = cs_decoder_new (output, NULL, &error);
+  g_assert_no_error (error);
+  for (gint64 i = 0; i < n; i++)
+    {
+      g_autoptr(CsFrame) fa = cs_decoder_next_frame (a, NULL, &error);
+      g_autoptr(CsFrame) fb = cs_decoder_next_frame (b, NULL, &error);
+      CsYuvFormat fmt;
+      double shift;
+
+      g_assert_no_error (error);
+      g_assert_nonnull (fa);
+      g_assert_nonnull (fb);
+      g_assert_cmpint (cs_frame_get_format (fa), ==, cs_frame_get_format (fb));
+      g_assert_true (cs_yuv_format_init_from_frame (&fmt, cs_frame_get_av_frame (fa), &error));
+      worst = MIN (worst, compare_yuv (&fmt, cs_frame_get_av_frame (fa), cs_frame_get_av_frame (fb), &shift));
+    }
+  g_test_message ("scaled to 64×48 against ffmpeg's scaling: worst PSNR %.1f dB", worst);
+  g_assert_cmpfloat (worst, >, 40.0);
+
+  /* 4:2:0 needs even sides; a half-given size is no size. */
+  odd = tmp_file ("odd.mp4");
+  for (int k = 0; k < 2; k++)
+    {
+      g_autoptr(CsClipRenderer) renderer = cs_clip_renderer_new (source, odd);
+
+      cs_clip_renderer_set_device (renderer, device);
+      cs_clip_renderer_set_degree (renderer, 0.0);
+      cs_clip_renderer_set_output_size (renderer, k == 0 ? 63 : 0, 48);
+      g_assert_false (cs_clip_renderer_run (renderer, NULL, &error));
+      g_test_message ("%s", error->message);
+      if (k == 0)
+        g_assert_error (error, CS_MEDIA_ERROR, CS_MEDIA_ERROR_INVALID_ARGUMENT);
+      else
+        g_assert_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+      g_assert_false (g_file_test (odd, G_FILE_TEST_EXISTS));
+    }
+  g_assert_cmpuint (count_partial_files (tmp_dir), ==, 0);
+  check_device ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1582,6 +1678,7 @@ main (int    argc,
   g_test_add_func ("/render/clip/cancel", test_cancel);
   g_test_add_func ("/render/clip/bad-arguments", test_bad_arguments);
   g_test_add_func ("/render/clip/async", test_async);
+  g_test_add_func ("/render/clip/output-size", test_output_size);
 
   ret = g_test_run ();
 

@@ -35,6 +35,8 @@ struct _CsClipRenderer
   CsVideoCodec   codec;
   int            crf;
   gboolean       audio;
+  int            out_width;
+  int            out_height;
   CsRenderProgressFunc progress_func;
   gpointer       progress_data;
   GDestroyNotify progress_destroy;
@@ -253,6 +255,16 @@ cs_clip_renderer_set_crf (CsClipRenderer *self,
 {
   g_return_if_fail (CS_IS_CLIP_RENDERER (self));
   self->crf = crf;
+}
+
+void
+cs_clip_renderer_set_output_size (CsClipRenderer *self,
+                                  int             width,
+                                  int             height)
+{
+  g_return_if_fail (CS_IS_CLIP_RENDERER (self));
+  self->out_width = width;
+  self->out_height = height;
 }
 
 void
@@ -519,6 +531,14 @@ start_encoder (CsClipRenderer          *self,
    * converted with, not "unspecified". */
   tags.width = in->width;
   tags.height = in->height;
+  /* Styling at the source's size keeps the look the preview shows (a
+   * network's strokes have a size in pixels); the encoder's own conversion
+   * scales the styled frames, off the GPU loop's thread. */
+  if (self->out_width > 0 && self->out_height > 0)
+    {
+      tags.width = self->out_width;
+      tags.height = self->out_height;
+    }
   tags.color_space = in->matrix;
   tags.color_range = range;
 
@@ -780,6 +800,14 @@ cs_clip_renderer_run (CsClipRenderer *self,
       g_set_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT,
                    _("The time range %.3f s to %.3f s is empty or negative"),
                    self->from_us / (double) G_USEC_PER_SEC, self->to_us / (double) G_USEC_PER_SEC);
+      return FALSE;
+    }
+  if ((self->out_width != 0 || self->out_height != 0) &&
+      (self->out_width < 2 || self->out_height < 2 || self->out_width > 16384 || self->out_height > 16384))
+    {
+      g_set_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT,
+                   _("The output size must be between 2×2 and 16384×16384 pixels, not %d×%d"),
+                   self->out_width, self->out_height);
       return FALSE;
     }
   if (set_cancelled (cancellable, error))

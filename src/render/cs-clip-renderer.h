@@ -156,6 +156,13 @@ void            cs_clip_renderer_set_video_codec (CsClipRenderer       *self,
 /* Constant quality for the encoder; -1 (the default) keeps the codec's own. */
 void            cs_clip_renderer_set_crf         (CsClipRenderer       *self,
                                                   int                   crf);
+/* The size of the output's pictures; 0 × 0 (the default) keeps the
+ * source's. Frames are styled at the source's size and scaled on the
+ * encoder's thread. Sizes the codec cannot take (odd sides for 4:2:0) are
+ * refused when the render runs. */
+void            cs_clip_renderer_set_output_size (CsClipRenderer       *self,
+                                                  int                   width,
+                                                  int                   height);
 /* Copy the source's audio streams (TRUE, the default) or leave them out. */
 void            cs_clip_renderer_set_audio       (CsClipRenderer       *self,
                                                   gboolean              audio);
