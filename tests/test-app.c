@@ -18,6 +18,7 @@
 
 #include "cs-app-resources.h"
 #include "cs-application.h"
+#include "cs-preferences-window.h"
 #include "cs-preview-view.h"
 #include "cs-render.h"
 #include "cs-styles.h"
@@ -519,6 +520,69 @@ test_save_and_reopen (void)
   close_window (window);
 }
 
+/* Preferences list the devices, lavapipe as the CPU, and a change of device
+ * gives the open window a new preview worker that still answers. */
+static void
+test_preferences (void)
+{
+  GSettings *settings = cs_application_get_settings (app);
+  g_autoptr(GPtrArray) devices = cs_device_list (NULL);
+  CsWindow *window;
+  GtkWidget *preferences;
+  AdwComboRow *device_row;
+  GListModel *names;
+  CsPreview *before;
+  g_autoptr(CsStyleRef) udnie = NULL;
+  gboolean cpu_marked = FALSE;
+
+  if (!need_data ())
+    return;
+
+  window = open_clip ("529.mp4");
+  udnie = style_ref ("udnie");
+  g_assert_true (cs_project_set_style (cs_window_get_project (window), 0, udnie, NULL));
+  preferences = cs_preferences_window_new (settings, devices);
+  gtk_window_set_transient_for (GTK_WINDOW (preferences), GTK_WINDOW (window));
+  gtk_window_present (GTK_WINDOW (preferences));
+  for (int i = 0; i < 2000 && (i < 100 || gtk_widget_get_width (preferences) == 0); i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+
+  device_row = ADW_COMBO_ROW (gtk_widget_get_template_child (preferences, CS_TYPE_PREFERENCES_WINDOW,
+                                                              "device_row"));
+  names = adw_combo_row_get_model (device_row);
+  g_assert_cmpuint (g_list_model_get_n_items (names), ==, 1 + devices->len);
+  g_assert_cmpuint (adw_combo_row_get_selected (device_row), ==, 0);
+  for (guint i = 1; i < g_list_model_get_n_items (names); i++)
+    cpu_marked |= g_str_has_suffix (gtk_string_list_get_string (GTK_STRING_LIST (names), i), "(CPU)");
+  g_assert_true (cpu_marked);
+  {
+    g_autoptr(GdkTexture) shot = render_widget (preferences);
+    g_autofree char *path = g_build_filename (shots_dir, "preferences.png", NULL);
+
+    g_assert_true (gdk_texture_save_to_png (shot, path));
+  }
+
+  /* Choosing the last device (lavapipe here) replaces the worker. */
+  before = cs_window_get_preview (window);
+  g_object_set_data (G_OBJECT (before), "first", GINT_TO_POINTER (1));
+  adw_combo_row_set_selected (device_row, g_list_model_get_n_items (names) - 1);
+  g_assert_cmpstr (g_settings_get_string (settings, "device"), !=, "");
+  g_assert_null (g_object_get_data (G_OBJECT (cs_window_get_preview (window)), "first"));
+  settle (window);
+  g_assert_nonnull (cs_preview_get_device_name (cs_window_get_preview (window)));
+
+  /* Half precision off, then the defaults back. */
+  g_settings_set_boolean (settings, "fp16", FALSE);
+  settle (window);
+  g_settings_reset (settings, "fp16");
+  g_settings_reset (settings, "device");
+  gtk_window_destroy (GTK_WINDOW (preferences));
+  close_window (window);
+}
+
 /* Set-up ------------------------------------------------------------------------------------ */
 
 static void
@@ -601,6 +665,7 @@ main (int   argc,
   g_test_add_func ("/app/split-join-undo", test_split_join_undo);
   g_test_add_func ("/app/panel-and-pixels", test_panel_and_pixels);
   g_test_add_func ("/app/save-and-reopen", test_save_and_reopen);
+  g_test_add_func ("/app/preferences", test_preferences);
   status = g_test_run ();
 
   g_clear_object (&styles);

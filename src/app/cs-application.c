@@ -7,6 +7,8 @@
 #include <glib/gi18n.h>
 
 #include "cs-application.h"
+#include "cs-engine.h"
+#include "cs-preferences-window.h"
 #include "cs-style-library.h"
 #include "cs-window.h"
 
@@ -176,7 +178,23 @@ action_about (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (about));
 }
 
+static void
+action_preferences (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  CsApplication *self = CS_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  g_autoptr(GPtrArray) devices = cs_device_list (NULL);
+  GtkWidget *preferences = cs_preferences_window_new (self->settings, devices);
+
+  gtk_window_set_transient_for (GTK_WINDOW (preferences), parent);
+  gtk_window_set_modal (GTK_WINDOW (preferences), TRUE);
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
 static const GActionEntry app_actions[] = {
+  { "preferences", action_preferences },
   { "new-window", action_new_window },
   { "quit", action_quit },
   { "about", action_about },

@@ -2028,27 +2028,65 @@ cs_window_init (CsWindow *self)
   update_actions (self);
 }
 
+static void
+on_preview_setting (CsWindow *self)
+{
+  cs_preview_set_proxy_height (self->preview, g_settings_get_int (self->settings, "proxy-size"));
+  cs_preview_set_cache_size (self->preview,
+                             (gsize) g_settings_get_int (self->settings, "cache-size") * 1024 * 1024);
+}
+
+static void
+make_preview (CsWindow *self)
+{
+  g_autofree char *device = g_settings_get_string (self->settings, "device");
+
+  self->preview = cs_preview_new (device, g_settings_get_boolean (self->settings, "fp16")
+                                          ? CS_PRECISION_AUTO : CS_PRECISION_FP32);
+  on_preview_setting (self);
+  g_signal_connect (self->preview, "frame-ready", G_CALLBACK (on_frame_ready), self);
+  g_signal_connect (self->preview, "error", G_CALLBACK (on_preview_error), self);
+  g_signal_connect (self->preview, "notify::busy", G_CALLBACK (on_preview_busy), self);
+  g_signal_connect (self->preview, "notify::device-name", G_CALLBACK (on_device_name), self);
+}
+
+/* Another device or precision: a new worker, showing the same frame. */
+static void
+on_device_setting (CsWindow *self)
+{
+  stop_playback (self);
+  hide_banner (self, BANNER_DEVICE);
+  cs_preview_set_project (self->preview, NULL);
+  g_signal_handlers_disconnect_by_data (self->preview, self);
+  g_clear_object (&self->preview);
+  make_preview (self);
+  if (self->project != NULL)
+    {
+      cs_preview_set_project (self->preview, self->project);
+      self->requested = -1;
+      request_frame (self, get_playhead (self), FALSE);
+    }
+}
+
 CsWindow *
 cs_window_new (GtkApplication *application,
                CsStyleLibrary *styles)
 {
   CsWindow *self = g_object_new (CS_TYPE_WINDOW, "application", application, NULL);
-  g_autofree char *device = NULL;
 
   self->settings = g_object_ref (cs_application_get_settings (CS_APPLICATION (application)));
   self->styles = g_object_ref (styles);
   g_signal_connect_object (styles, "items-changed", G_CALLBACK (on_styles_changed), self, 0);
 
-  device = g_settings_get_string (self->settings, "device");
-  self->preview = cs_preview_new (device, g_settings_get_boolean (self->settings, "fp16")
-                                          ? CS_PRECISION_AUTO : CS_PRECISION_FP32);
-  cs_preview_set_proxy_height (self->preview, g_settings_get_int (self->settings, "proxy-size"));
-  cs_preview_set_cache_size (self->preview,
-                             (gsize) g_settings_get_int (self->settings, "cache-size") * 1024 * 1024);
-  g_signal_connect (self->preview, "frame-ready", G_CALLBACK (on_frame_ready), self);
-  g_signal_connect (self->preview, "error", G_CALLBACK (on_preview_error), self);
-  g_signal_connect (self->preview, "notify::busy", G_CALLBACK (on_preview_busy), self);
-  g_signal_connect (self->preview, "notify::device-name", G_CALLBACK (on_device_name), self);
+  make_preview (self);
+  g_signal_connect_object (self->settings, "changed::device", G_CALLBACK (on_device_setting), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::fp16", G_CALLBACK (on_device_setting), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::proxy-size", G_CALLBACK (on_preview_setting), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::cache-size", G_CALLBACK (on_preview_setting), self,
+                           G_CONNECT_SWAPPED);
 
   g_signal_connect_object (self->settings, "changed::preview-mode",
                            G_CALLBACK (on_preview_mode_setting), self, 0);
