@@ -21,6 +21,8 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "cs-onnx-import.h"
+#include "cs-onnx-writer.h"
 #include "cs-styles.h"
 
 #define PYTHON "/usr/bin/python3"
@@ -907,6 +909,179 @@ test_import_refusals (void)
   g_assert_cmpuint (count_entries (root), ==, 1);
 }
 
+/* ONNX models ------------------------------------------------------------------------------- */
+
+typedef enum {
+  MODEL_IDENTITY,      /* Mul by 1: a valid style of size multiple 1 */
+  MODEL_TWO_INPUTS,
+  MODEL_ONE_CHANNEL,
+  MODEL_FIXED_SIZE,
+  MODEL_UNIT_RANGE,    /* output in 0..1 for 0..255 input */
+  MODEL_HALF_SIZE,     /* a stride-2 convolution: never the input's size */
+  MODEL_EXTERNAL_DATA,
+  MODEL_NOT_ONNX,
+} ModelKind;
+
+/* Writes a small model of the given kind at folder/name; returns its path. */
+static char *
+write_model (const char *folder,
+             const char *name,
+             ModelKind   kind)
+{
+  g_autoptr(CsOnnxWriter) w = cs_onnx_writer_new ("test", 13);
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (folder, name, NULL);
+  float scale = kind == MODEL_UNIT_RANGE ? 1.0f / 255 : 1.0f;
+
+  if (kind == MODEL_NOT_ONNX)
+    {
+      g_file_set_contents (path, "{ \"this\": \"is JSON\" }", -1, &error);
+      g_assert_no_error (error);
+      return path;
+    }
+
+  cs_onnx_writer_add_input (w, "image", kind == MODEL_ONE_CHANNEL ? "1,1,height,width"
+                                        : kind == MODEL_FIXED_SIZE ? "1,3,64,64"
+                                        : "1,3,height,width");
+  if (kind == MODEL_TWO_INPUTS)
+    cs_onnx_writer_add_input (w, "mask", "1,1,height,width");
+  if (kind == MODEL_HALF_SIZE)
+    {
+      float weights[3 * 3];
+
+      for (guint i = 0; i < G_N_ELEMENTS (weights); i++)
+        weights[i] = i % 4 == 0 ? 1.0f : 0.0f;
+      cs_onnx_writer_add_float_initializer (w, "w", CS_ONNX_DIMS (3, 3, 1, 1), weights, 9);
+      cs_onnx_writer_add_node (w, "Conv", "down", CS_ONNX_NAMES ("image", "w"), CS_ONNX_NAMES ("styled"));
+      cs_onnx_writer_node_set_ints (w, "strides", CS_ONNX_DIMS (2, 2));
+    }
+  else if (kind == MODEL_EXTERNAL_DATA)
+    {
+      g_autofree char *data = g_build_filename (folder, "scale.bin", NULL);
+
+      g_file_set_contents (data, (const char *) &scale, sizeof scale, &error);
+      g_assert_no_error (error);
+      cs_onnx_writer_add_external_initializer (w, "scale", CS_ONNX_DIMS (1), "scale.bin", 0, sizeof scale);
+      cs_onnx_writer_add_node (w, "Mul", "scale", CS_ONNX_NAMES ("image", "scale"), CS_ONNX_NAMES ("styled"));
+    }
+  else
+    {
+      cs_onnx_writer_add_float_initializer (w, "scale", CS_ONNX_DIMS (1), &scale, 1);
+      cs_onnx_writer_add_node (w, "Mul", "scale", CS_ONNX_NAMES ("image", "scale"), CS_ONNX_NAMES ("styled"));
+    }
+  cs_onnx_writer_add_output (w, "styled", NULL);
+  if (kind == MODEL_TWO_INPUTS)
+    {
+      cs_onnx_writer_add_node (w, "Identity", "copy", CS_ONNX_NAMES ("mask"), CS_ONNX_NAMES ("mask_out"));
+      cs_onnx_writer_add_output (w, "mask_out", NULL);
+    }
+  g_assert_true (cs_onnx_writer_save (w, path, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+/* The fast-style-transfer model, imported again as a plain ONNX model, is
+ * the same style: same size multiple, bit-identical output. */
+static void
+test_onnx_import (void)
+{
+  g_autoptr(CsStyle) fst = synthetic_style ();
+  g_autofree char *root = fresh_folder ("onnx");
+  g_autofree char *folder = g_build_filename (root, "again", NULL);
+  g_autofree char *identity_model = write_model (root, "plain_identity.onnx", MODEL_IDENTITY);
+  g_autofree char *identity_folder = g_build_filename (root, "identity", NULL);
+  const char *authors[] = { "A. Painter", NULL };
+  CsOnnxImportOptions options = {
+    .name = "Again", .authors = authors, .licence = "CC0-1.0", .source = "a test", .device = device,
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CsStyle) style = NULL;
+  g_autoptr(CsStyle) identity = NULL;
+  g_autoptr(CsStylizer) a = NULL;
+  g_autoptr(CsStylizer) b = NULL;
+  g_autoptr(CsImage) input = test_input (70, 45);
+  g_autoptr(CsImage) out_a = NULL;
+  g_autoptr(CsImage) out_b = NULL;
+
+  g_assert_true (cs_onnx_style_import (cs_style_get_model_path (fst), folder, &options, NULL, &error));
+  g_assert_no_error (error);
+  style = cs_style_new_from_folder (folder, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cs_style_get_name (style), ==, "Again");
+  g_assert_cmpstr (cs_style_get_id (style), ==, "again");
+  g_assert_cmpstr (cs_style_get_kind (style), ==, "onnx");
+  g_assert_cmpstr (cs_style_get_authors (style)[0], ==, "A. Painter");
+  g_assert_cmpstr (cs_style_get_licence (style), ==, "CC0-1.0");
+  g_assert_cmpstr (cs_style_get_source (style), ==, "a test");
+  g_assert_cmpint (cs_style_get_size_multiple (style), ==, cs_style_get_size_multiple (fst));
+  g_assert_nonnull (cs_style_get_thumbnail_path (style));
+  g_assert_cmpuint (count_entries (folder), ==, 3);
+
+  a = cs_stylizer_new (fst, device, CS_PRECISION_FP32, &error);
+  g_assert_no_error (error);
+  b = cs_stylizer_new (style, device, CS_PRECISION_FP32, &error);
+  g_assert_no_error (error);
+  out_a = cs_stylizer_run (a, input, 1.0, NULL, &error);
+  g_assert_no_error (error);
+  out_b = cs_stylizer_run (b, input, 1.0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (max_abs_difference (out_a->data, out_b->data, 3 * cs_image_plane_size (out_a)), ==, 0);
+
+  /* A network that keeps the size of any input needs no multiple; the
+   * default name comes from the file's. */
+  g_assert_true (cs_onnx_style_import (identity_model, identity_folder, NULL, NULL, &error));
+  g_assert_no_error (error);
+  identity = cs_style_new_from_folder (identity_folder, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cs_style_get_size_multiple (identity), ==, 1);
+  g_assert_cmpstr (cs_style_get_name (identity), ==, "Plain Identity");
+  g_assert_cmpstr (cs_style_get_licence (identity), ==, "unknown");
+
+  /* The destination is never replaced. */
+  g_assert_false (cs_onnx_style_import (identity_model, identity_folder, NULL, NULL, &error));
+  g_assert_error (error, CS_STYLE_ERROR, CS_STYLE_ERROR_EXISTS);
+  assert_no_validation_errors ();
+}
+
+typedef struct {
+  const char *label;
+  ModelKind   kind;
+  int         code;
+  const char *expect;   /* a fragment of the message */
+} OnnxCase;
+
+static const OnnxCase onnx_cases[] = {
+  { "two-inputs", MODEL_TWO_INPUTS, CS_STYLE_ERROR_UNSUPPORTED, "2 inputs" },
+  { "one-channel", MODEL_ONE_CHANNEL, CS_STYLE_ERROR_UNSUPPORTED, "[1, 1, ?, ?]" },
+  { "fixed-size", MODEL_FIXED_SIZE, CS_STYLE_ERROR_UNSUPPORTED, "dynamic axes" },
+  { "unit-range", MODEL_UNIT_RANGE, CS_STYLE_ERROR_UNSUPPORTED, "0..1" },
+  { "half-size", MODEL_HALF_SIZE, CS_STYLE_ERROR_UNSUPPORTED, "not the size of its input" },
+  { "external-data", MODEL_EXTERNAL_DATA, CS_STYLE_ERROR_UNSUPPORTED, "save_as_external_data" },
+  { "not-onnx", MODEL_NOT_ONNX, CS_STYLE_ERROR_UNSUPPORTED, "not a valid ONNX model" },
+};
+
+static void
+test_onnx_refusal (gconstpointer data)
+{
+  const OnnxCase *c = data;
+  g_autofree char *label = g_strdup_printf ("onnx-%s", c->label);
+  g_autofree char *root = fresh_folder (label);
+  g_autofree char *model = write_model (root, "model.onnx", c->kind);
+  g_autofree char *styles = g_build_filename (root, "styles", NULL);
+  g_autofree char *dest = g_build_filename (styles, "refused", NULL);
+  CsOnnxImportOptions options = { .device = device };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (cs_onnx_style_import (model, dest, &options, NULL, &error));
+  g_assert_error (error, CS_STYLE_ERROR, c->code);
+  g_test_message ("%s", error->message);
+  if (strstr (error->message, c->expect) == NULL || strstr (error->message, model) == NULL)
+    g_error ("“%s” names neither “%s” nor the model", error->message, c->expect);
+  /* Nothing half-imported. */
+  g_assert_cmpuint (count_entries (styles), ==, 0);
+  assert_no_validation_errors ();
+}
+
 /* Broken style folders --------------------------------------------------------------------- */
 
 typedef enum {
@@ -1412,6 +1587,34 @@ test_cli_errors (void)
   g_assert_cmpuint (count_entries (folder), ==, 4);
 }
 
+/* celshade-import onnx: a model in, a style out; a refused model named. */
+static void
+test_cli_onnx (void)
+{
+  g_autoptr(CsStyle) synthetic = synthetic_style ();
+  g_autofree char *root = fresh_folder ("cli-onnx");
+  g_autofree char *style_dir = g_build_filename (root, "from-onnx", NULL);
+  g_autofree char *refused_dir = g_build_filename (root, "refused", NULL);
+  g_autofree char *fixed = write_model (root, "fixed.onnx", MODEL_FIXED_SIZE);
+  g_autoptr(CsStyle) style = NULL;
+  g_autoptr(GError) error = NULL;
+  Run r;
+
+  g_assert_cmpint (run_tool (&r, CS_IMPORT_EXE, "onnx", cs_style_get_model_path (synthetic), style_dir,
+                             "--name", "From ONNX", "--licence", "MIT", NULL), ==, 0);
+  g_assert_nonnull (strstr (r.out, "From ONNX"));
+  run_clear (&r);
+  style = cs_style_new_from_folder (style_dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cs_style_get_kind (style), ==, "onnx");
+  g_assert_cmpstr (cs_style_get_licence (style), ==, "MIT");
+
+  run_tool (&r, CS_IMPORT_EXE, "onnx", fixed, refused_dir, NULL);
+  assert_failed (&r, "celshade-import", fixed);
+  run_clear (&r);
+  g_assert_false (g_file_test (refused_dir, G_FILE_TEST_EXISTS));
+}
+
 static void
 test_cli_real (void)
 {
@@ -1525,6 +1728,13 @@ main (int   argc,
       g_test_add_data_func (path, ml5[i], test_import_real);
     }
   g_test_add_func ("/styles/import/refusals", test_import_refusals);
+  g_test_add_func ("/styles/onnx/import", test_onnx_import);
+  for (guint i = 0; i < G_N_ELEMENTS (onnx_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/styles/onnx/refused/%s", onnx_cases[i].label);
+
+      g_test_add_data_func (path, &onnx_cases[i], test_onnx_refusal);
+    }
   for (guint i = 0; i < G_N_ELEMENTS (broken_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/styles/import/broken/%s", broken_cases[i].label);
@@ -1551,6 +1761,7 @@ main (int   argc,
     }
   g_test_add_func ("/styles/cli/errors", test_cli_errors);
   g_test_add_func ("/styles/cli/real", test_cli_real);
+  g_test_add_func ("/styles/cli/onnx", test_cli_onnx);
   /* A suite of its own, added last, so that it runs after all the others. */
   g_test_add_func ("/styles/end/validation", test_validation);
 

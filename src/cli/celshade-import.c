@@ -11,6 +11,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "cs-onnx-import.h"
 #include "cs-styles.h"
 
 static char *opt_name;
@@ -133,7 +134,7 @@ main (int   argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
-  context = g_option_context_new (_("fast-style-transfer CHECKPOINT_DIR STYLE_DIR | --style-pack DIR"));
+  context = g_option_context_new (_("fast-style-transfer CHECKPOINT_DIR STYLE_DIR | onnx MODEL.onnx STYLE_DIR | --style-pack DIR"));
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
@@ -144,6 +145,9 @@ main (int   argc,
       "  fast-style-transfer   a folder with manifest.json and the raw float32\n"
       "                        variables Variable … Variable_47 of a fast style\n"
       "                        transfer network (Johnson et al. 2016 architecture)\n"
+      "  onnx                  an ONNX model (opset 9 to 17) with one input and one\n"
+      "                        output, each an NCHW RGB image [1, 3, height, width]\n"
+      "                        in 0..255 with free height and width\n"
       "\n"
       "STYLE_DIR must not exist yet; its parent folders are made as needed. A failed\n"
       "import leaves nothing behind.\n"
@@ -156,6 +160,7 @@ main (int   argc,
       "Examples:\n"
       "  celshade-import fast-style-transfer ~/checkpoints/udnie ~/styles/udnie \\\n"
       "                  --name Udnie --licence MIT\n"
+      "  celshade-import onnx ~/models/candy.onnx ~/styles/candy --name Candy\n"
       "  celshade-import --style-pack ~/Downloads/ml5-styles\n"));
 
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -178,8 +183,11 @@ main (int   argc,
     return fail ("%s", _("--manifest and --dest go with --style-pack (see --help)"));
   else if (argc != 4)
     return fail ("%s", _("expected FORMAT CHECKPOINT_DIR STYLE_DIR (see --help)"));
-  else if (g_strcmp0 (argv[1], "fast-style-transfer") != 0)
-    return fail (_("unknown checkpoint format “%s”; the formats are: fast-style-transfer"), argv[1]);
+  else if (g_strcmp0 (argv[1], "fast-style-transfer") != 0 && g_strcmp0 (argv[1], "onnx") != 0)
+    return fail (_("unknown checkpoint format “%s”; the formats are: fast-style-transfer, onnx"), argv[1]);
+  else if (g_strcmp0 (argv[1], "onnx") == 0 && opt_thumbnail != NULL)
+    return fail ("%s", _("--thumbnail-image goes with fast-style-transfer only: an ONNX model's thumbnail "
+                         "shows the test card that proves the model runs"));
 
   /* Opened here rather than by the importer so that a wrong --device is
    * reported before any work is done. */
@@ -198,7 +206,20 @@ main (int   argc,
   options.device = device;
 
   timer = g_timer_new ();
-  if (!cs_fst_import_with_options (argv[2], argv[3], &options, NULL, &error))
+  if (g_strcmp0 (argv[1], "onnx") == 0)
+    {
+      CsOnnxImportOptions onnx_options = {
+        .name = opt_name,
+        .authors = (const char * const *) opt_authors,
+        .licence = opt_licence,
+        .source = opt_source,
+        .device = device,
+      };
+
+      if (!cs_onnx_style_import (argv[2], argv[3], &onnx_options, NULL, &error))
+        return fail ("%s", error->message);
+    }
+  else if (!cs_fst_import_with_options (argv[2], argv[3], &options, NULL, &error))
     return fail ("%s", error->message);
 
   style = cs_style_new_from_folder (argv[3], &error);
