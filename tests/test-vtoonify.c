@@ -519,6 +519,70 @@ test_face_rect (void)
   g_assert_nonnull (strstr (error->message, "empty"));
 }
 
+static int
+run_render (const char *const *args, char **err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_ptr_array_add (argv, (char *) CS_RENDER_EXE);
+  for (int i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, err,
+                     &status, &error))
+    g_error ("%s", error->message);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+/* celshade-render on a still: --reference and --face reach the pipeline,
+ * and a rectangle outside the frame is refused before anything is written. */
+static void
+test_cli (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *in = NULL, *out = NULL, *out_bad = NULL;
+  g_autoptr(CsImage) frame = NULL;
+  g_autoptr(CsImage) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+
+  if (!want (CS_PRECISION_FP32))
+    return;
+  dir = style_dir ();
+  in = g_build_filename (material, "cli-in.png", NULL);
+  out = g_build_filename (material, "cli-out.png", NULL);
+  out_bad = g_build_filename (material, "cli-bad.png", NULL);
+  frame = frame_image (32, 48);
+  g_assert_true (cs_image_save (frame, in, &error));
+  g_unlink (out);
+  {
+    const char *args[] = { "-q", "-s", dir, "--reference", "1", "--face", "4,0,40,32", "--degree", "0.3",
+                           "-o", out, in, NULL };
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run_render (args, &err), ==, 0);
+  }
+  result = cs_image_load (out, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (result->width, ==, 48);
+  g_assert_cmpint (result->height, ==, 32);
+  {
+    const char *args[] = { "-s", dir, "--face", "60,0,10,10", "-o", out_bad, in, NULL };
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run_render (args, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "outside"));
+    g_assert_false (g_file_test (out_bad, G_FILE_TEST_EXISTS));
+  }
+  {
+    const char *args[] = { "-s", dir, "--reference", "3", "-o", out_bad, in, NULL };
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run_render (args, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "--reference"));
+    g_assert_false (g_file_test (out_bad, G_FILE_TEST_EXISTS));
+  }
+}
+
 static void
 make_material (void)
 {
@@ -573,6 +637,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vtoonify/style/load", test_style_load);
   g_test_add_func ("/vtoonify/style/refused", test_style_refused);
   g_test_add_func ("/vtoonify/face-rect", test_face_rect);
+  g_test_add_func ("/vtoonify/cli", test_cli);
   g_test_add_data_func ("/vtoonify/render/fp32", GINT_TO_POINTER (CS_PRECISION_FP32), test_vtoonify_api);
   g_test_add_data_func ("/vtoonify/render/fp16", GINT_TO_POINTER (CS_PRECISION_FP16), test_vtoonify_api);
 

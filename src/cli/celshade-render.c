@@ -19,6 +19,7 @@
 #include "cs-media.h"
 #include "cs-project-renderer.h"
 #include "cs-render.h"
+#include "cs-vtoonify.h"
 #include "cs-styles.h"
 
 static char *opt_output;
@@ -37,6 +38,9 @@ static int opt_crf = -1;
 static gboolean opt_no_audio;
 static char *opt_project;
 static char *opt_stability;
+/* G_MININT until given. */
+static int opt_reference = G_MININT;
+static char *opt_face;
 /* --stability as 0..1, or -1 when not given. */
 static double stability = -1;
 
@@ -53,6 +57,10 @@ static const GOptionEntry entries[] = {
   { "stability", 0, 0, G_OPTION_ARG_STRING, &opt_stability,
     N_("Clips: how steady the style is from frame to frame, 0 to 1 or 0% to 100% (default: 0.5; "
        "with --project, replaces every segment's own)"), N_("S") },
+  { "reference", 0, 0, G_OPTION_ARG_INT, &opt_reference,
+    N_("VToonify-D styles: the style reference (artwork) to take the style from, from 0 (default: 0)"), N_("N") },
+  { "face", 0, 0, G_OPTION_ARG_STRING, &opt_face,
+    N_("VToonify-D styles: the face rectangle in input pixels (default: the centred square)"), N_("X,Y,W,H") },
   { "device", 'd', 0, G_OPTION_ARG_STRING, &opt_device,
     N_("Vulkan device index or name (default: $CELSHADE_DEVICE, else the best)"), N_("DEVICE") },
   { "precision", 'p', 0, G_OPTION_ARG_STRING, &opt_precision,
@@ -341,6 +349,80 @@ precision_name (CsPrecision precision)
   return precision == CS_PRECISION_FP16 ? "fp16" : "fp32";
 }
 
+/* ---- VToonify-D ------------------------------------------------------- */
+
+/* --face X,Y,W,H into rect; FALSE (with a message) when it is no such list. */
+static gboolean
+parse_face (const char *text, CsFaceRect *rect)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+  gint64 v[4];
+
+  if (g_strv_length (parts) != 4)
+    return FALSE;
+  for (int i = 0; i < 4; i++)
+    {
+      g_autofree char *p = g_strstrip (g_strdup (parts[i]));
+      char *end = NULL;
+      v[i] = g_ascii_strtoll (p, &end, 10);
+      if (end == p || *end != '\0' || v[i] < (i < 2 ? G_MININT : 1) || v[i] > G_MAXINT)
+        return FALSE;
+    }
+  *rect = (CsFaceRect) { (int) v[0], (int) v[1], (int) v[2], (int) v[3] };
+  return TRUE;
+}
+
+/* A still through CsVToonify: the output has the input's size. */
+static int
+render_vtoonify_image (const char *input_path, CsStyle *style, CsPrecision precision,
+                       const CsFaceRect *face)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CsImage) input = NULL;
+  g_autoptr(CsImage) output = NULL;
+  g_autoptr(CsDevice) device = NULL;
+  g_autoptr(CsVToonify) vt = NULL;
+  g_autoptr(GTimer) timer = g_timer_new ();
+  double parser_ms, generator_ms, encoder_ms, load_s;
+  CsFaceRect clamped;
+
+  input = cs_image_load (input_path, &error);
+  if (input == NULL)
+    return fail ("%s", error->message);
+  /* The face is checked against the frame before anything heavy runs. */
+  if (!cs_vtoonify_clamp_face (face, input->width, input->height, &clamped, &error))
+    return fail (_("--face: %s"), error->message);
+  device = cs_device_new (opt_device, &error);
+  if (device == NULL)
+    return fail ("%s", error->message);
+  vt = cs_vtoonify_new (style, device, precision, &error);
+  if (vt == NULL ||
+      !cs_vtoonify_set_reference (vt, opt_reference == G_MININT ? 0 : (guint) opt_reference, &error) ||
+      !cs_vtoonify_set_degree (vt, opt_degree, &error))
+    return fail ("%s", error->message);
+  cs_vtoonify_set_face (vt, face);
+  load_s = g_timer_elapsed (timer, NULL);
+  g_timer_start (timer);
+  output = cs_vtoonify_run (vt, input, input->width, input->height, &error);
+  if (output == NULL)
+    return fail ("%s", error->message);
+  if (cs_device_get_validation_errors (device) > 0)
+    return fail (_("%u Vulkan validation messages (CELSHADE_VALIDATION is set); nothing written"),
+                 cs_device_get_validation_errors (device));
+  if (!cs_image_save (output, opt_output, &error))
+    return fail ("%s", error->message);
+  cs_vtoonify_get_timings (vt, &parser_ms, &generator_ms, &encoder_ms);
+  if (!opt_quiet)
+    g_print (_("%s (%d × %d) → %s with “%s”, reference %u (%s), face %d,%d %d × %d, degree %.2f on %s: "
+               "loaded in %.2f s, styled in %.2f s (encoder %.0f ms, parser %.0f ms, generator %.0f ms)\n"),
+             input_path, input->width, input->height, opt_output, cs_style_get_name (style),
+             cs_vtoonify_get_reference (vt), cs_style_get_reference_name (style, cs_vtoonify_get_reference (vt)),
+             clamped.x, clamped.y, clamped.width, clamped.height, opt_degree, cs_device_get_name (device),
+             load_s, g_timer_elapsed (timer, NULL), encoder_ms, parser_ms, generator_ms);
+  cs_device_save_pipeline_cache (device);
+  return EXIT_SUCCESS;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -421,6 +503,10 @@ main (int   argc,
     opt_degree = 1.0;
   if (!(opt_degree >= 0.0 && opt_degree <= 1.0))
     return fail (_("--degree must be between 0 and 1, not %g"), opt_degree);
+  if (opt_reference != G_MININT && opt_reference < 0)
+    return fail (_("--reference must be 0 or more, not %d"), opt_reference);
+  if (opt_project != NULL && (opt_reference != G_MININT || opt_face != NULL))
+    return fail ("%s", _("--project takes no --reference or --face: they come from the project's segments"));
   if (opt_stability != NULL)
     {
       g_autofree char *text = g_strstrip (g_strdup (opt_stability));
@@ -471,6 +557,24 @@ main (int   argc,
   style = cs_style_new_from_folder (opt_style, &error);
   if (style == NULL)
     return fail ("%s", error->message);
+  if (cs_style_is_vtoonify (style))
+    {
+      CsFaceRect face;
+
+      if (opt_face != NULL && !parse_face (opt_face, &face))
+        return fail (_("--face takes X,Y,W,H in pixels with W and H above 0, not “%s”"), opt_face);
+      if (opt_reference >= (int) cs_style_get_n_references (style))
+        return fail (_("--reference %d: the style “%s” has references 0 to %u"), opt_reference,
+                     cs_style_get_name (style), cs_style_get_n_references (style) - 1);
+      if (!is_still_image (input_path))
+        return fail (_("“%s” is a VToonify-D style, which celshade-render runs on images so far; "
+                       "export the clip from Celshade instead"), cs_style_get_name (style));
+      if (!has_suffix (opt_output, image_suffixes))
+        return fail (_("the output “%s” of an image must end in .png, .jpg or .jpeg"), opt_output);
+      return render_vtoonify_image (input_path, style, precision, opt_face != NULL ? &face : NULL);
+    }
+  if (opt_reference != G_MININT || opt_face != NULL)
+    return fail (_("--reference and --face apply to VToonify-D styles; “%s” is not one"), cs_style_get_name (style));
 
   if (!is_still_image (input_path))
     return render_clip (input_path, style, NULL, precision);
