@@ -18,7 +18,7 @@ struct Params {
   float stability;   // 0..1: 0 leaves the network's output untouched
   uint  parity;      // the slot this frame writes; the previous frame is in the other
   uint  history;     // 0: the other slot holds no previous frame
-  float max_weight;  // the weight of the previous frame where the flow is sure, at stability 1
+  float max_weight;  // the weight of the previous frame where the flow is sure, at this stability
   float cut_mad;     // scene cut: mean absolute luma change above this (0..255)
   float cut_unsure;  // scene cut: share of unsure pixels above this
   float sigma_luma;  // luma change (0..255) at which confidence falls to 1/e

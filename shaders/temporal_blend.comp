@@ -2,7 +2,7 @@
 #extension GL_GOOGLE_include_directive : require
 // The stabilized frame: the network's output mixed, in place, with the
 // previous stabilized frame warped along the backward flow, by a weight of
-// stability × confidence × the largest weight. The result is also kept (in
+// confidence × the weight the stability gives where the flow is sure. The result is also kept (in
 // this frame's slot) as the next frame's previous one. Where the weight is 0
 // (no previous frame, a scene cut, stability 0, an unsure or out-of-frame
 // flow) the network's output is left exactly as it was.
@@ -69,7 +69,7 @@ void main()
       src = vec2(pos) + b * f;
       bool inside = all(greaterThanEqual(src, vec2(0.0))) && all(lessThanEqual(src, vec2(p.size.zw) - 1.0));
       if (inside)
-        w = q.max_weight * q.stability * c;
+        w = q.max_weight * c;
     }
 
   vec3 out_rgb = s;

@@ -10,7 +10,10 @@
 // flow is wrong, and the blend must not trust it.
 //
 // The Hessian is regularized so that a window with no texture keeps the
-// coarser estimate instead of amplifying noise.
+// coarser estimate instead of amplifying noise. The estimate goes to a
+// scratch buffer with how well the window pins it down (the structure
+// tensor's smaller eigenvalue); temporal_smooth.comp then spreads the sure
+// estimates into the unsure ones before the next level starts from them.
 #include "common.glsl"
 #include "temporal.glsl"
 
@@ -20,6 +23,8 @@ layout(binding = 0) readonly buffer Pyramid { float pyr[]; };
 // Per direction, one vec2 a pyramid pixel, levels at the pyramid's offsets.
 layout(binding = 1) buffer Flow { vec2 flow[]; };
 layout(binding = 2) buffer ParamsBuf { Params q; };
+// Per direction, one level 0's worth of (flow x, flow y, sureness, luma).
+layout(binding = 3) writeonly buffer Raw { vec4 raw[]; };
 
 const int R = 3;
 const int ITERATIONS = 5;
@@ -96,6 +101,8 @@ void main()
         hyy += b * b;
       }
   float det = hxx * hyy - hxy * hxy;
+  float a = 0.5 * (hxx + hyy) - LAMBDA;
+  float sure = a - sqrt(0.25 * (hxx - hyy) * (hxx - hyy) + hxy * hxy);
 
   vec2 u = coarse_flow(dir, pos);
   for (int it = 0; it < ITERATIONS; it++)
@@ -118,5 +125,5 @@ void main()
         break;
     }
 
-  flow[dir * p.info.w + lv.z + pos.y * lv.x + pos.x] = u;
+  raw[dir * p.level[0].x * p.level[0].y + pos.y * lv.x + pos.x] = vec4(u, max(sure, 0.0), tv[R][R]);
 }

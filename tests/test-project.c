@@ -1657,6 +1657,141 @@ test_load_errors (Fixture       *fixture,
 /* Loads @data both ways; whatever loads must be a sound document, whatever
  * does not must say why in CS_PROJECT_ERROR. Returns the strict error code,
  * or -1 when the strict load succeeded. */
+/* Stability: a setting of each segment, one undo step, kept by every other
+ * edit, in the file, and the default for files written before it. */
+static void
+test_stability (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(CsProject) project = new_project (fixture, 100);
+  g_autoptr(GError) error = NULL;
+  const double bad[] = { -0.01, 1.01, NAN, INFINITY };
+
+  g_assert_cmpfloat (cs_segment_get_stability (cs_project_get_segment (project, 0)), ==,
+                     CS_SEGMENT_DEFAULT_STABILITY);
+  g_assert_true (cs_project_set_stability (project, 0, 0.8, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (cs_project_get_undo_label (project), ==, "Change Stability");
+
+  /* A split gives both halves the stability; other edits keep it. */
+  g_assert_true (cs_project_split (project, 50, &error));
+  g_assert_cmpfloat (cs_segment_get_stability (cs_project_get_segment (project, 0)), ==, 0.8);
+  g_assert_cmpfloat (cs_segment_get_stability (cs_project_get_segment (project, 1)), ==, 0.8);
+  g_assert_true (cs_project_set_stability (project, 1, 0.25, &error));
+  g_assert_true (cs_project_set_style (project, 1, fixture->styles[1], &error));
+  g_assert_true (cs_project_set_crossfade (project, 1, 6, &error));
+  g_assert_true (cs_project_add_keyframe (project, 70, 0.3, CS_INTERPOLATION_LINEAR, &error));
+  g_assert_true (cs_project_move_boundary (project, 1, 40, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (cs_segment_get_stability (cs_project_get_segment (project, 0)), ==, 0.8);
+  g_assert_cmpfloat (cs_segment_get_stability (cs_project_get_segment (project, 1)), ==, 0.25);
+
+  /* One step each way. */
+  g_assert_true (cs_project_set_stability (project, 1, 0.0, &error));
+  g_assert_cmpfloat (cs_segment_get_stability (cs_project_get_segment (project, 1)), ==, 0.0);
+  g_assert_true (cs_project_undo (project));
+  g_assert_cmpfloat (cs_segment_get_stability (cs_project_get_segment (project, 1)), ==, 0.25);
+  g_assert_true (cs_project_redo (project));
+  g_assert_cmpfloat (cs_segment_get_stability (cs_project_get_segment (project, 1)), ==, 0.0);
+  g_assert_true (cs_project_undo (project));
+
+  /* Setting what is already there is no step. */
+  {
+    g_autofree char *label = g_strdup (cs_project_get_undo_label (project));
+
+    g_assert_true (cs_project_set_stability (project, 1, 0.25, &error));
+    g_assert_cmpstr (cs_project_get_undo_label (project), ==, label);
+  }
+
+  /* Refused, and nothing changes. */
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *before = to_json (project);
+      g_autofree char *after = NULL;
+
+      g_assert_false (cs_project_set_stability (project, 1, bad[i], &error));
+      g_assert_error (error, CS_PROJECT_ERROR, CS_PROJECT_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+      after = to_json (project);
+      g_assert_cmpstr (before, ==, after);
+    }
+  g_assert_false (cs_project_set_stability (project, 2, 0.5, &error));
+  g_assert_error (error, CS_PROJECT_ERROR, CS_PROJECT_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* A join is the left segment grown. */
+  {
+    g_autofree char *json = to_json (project);
+    g_autoptr(CsProject) joined = cs_project_load_from_data (json, strlen (json), NULL,
+                                                             CS_PROJECT_LOAD_NONE, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (cs_project_join (joined, 0, &error));
+    g_assert_no_error (error);
+    g_assert_cmpfloat (cs_segment_get_stability (cs_project_get_segment (joined, 0)), ==, 0.8);
+  }
+
+  /* The file keeps it exactly; a file without it (written before it
+   * existed) gives every segment the default. */
+  {
+    g_autofree char *json = to_json (project);
+    g_autoptr(GRegex) key = g_regex_new ("\"stability\"\\s*:\\s*[0-9.eE+-]+\\s*,", 0, 0, NULL);
+    g_autofree char *old = g_regex_replace_literal (key, json, -1, 0, "", 0, NULL);
+    g_autoptr(CsProject) loaded = cs_project_load_from_data (json, strlen (json), NULL, CS_PROJECT_LOAD_NONE,
+                                                             NULL, &error);
+    g_autoptr(CsProject) loaded_old = NULL;
+
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (json, "\"stability\""));
+    g_assert_cmpfloat (cs_segment_get_stability (cs_project_get_segment (loaded, 0)), ==, 0.8);
+    g_assert_cmpfloat (cs_segment_get_stability (cs_project_get_segment (loaded, 1)), ==, 0.25);
+    g_assert_null (strstr (old, "\"stability\""));
+    loaded_old = cs_project_load_from_data (old, strlen (old), NULL, CS_PROJECT_LOAD_NONE, NULL, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < cs_project_get_n_segments (loaded_old); i++)
+      g_assert_cmpfloat (cs_segment_get_stability (cs_project_get_segment (loaded_old, i)), ==,
+                         CS_SEGMENT_DEFAULT_STABILITY);
+    assert_project_valid (loaded_old);
+  }
+  assert_project_valid (project);
+}
+
+/* A damaged stability fails a strict load by name; recovery mends it. */
+static void
+test_stability_damaged (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(CsProject) project = new_project (fixture, 30);
+  g_autofree char *json = to_json (project);
+  const struct {
+    const char *value;
+    double      recovered;
+  } cases[] = { { "\"high\"", CS_SEGMENT_DEFAULT_STABILITY }, { "1.5", 1.0 }, { "-2", 0.0 },
+                { "null", CS_SEGMENT_DEFAULT_STABILITY } };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GRegex) key = g_regex_new ("(\"stability\"\\s*:\\s*)[0-9.eE+-]+", 0, 0, NULL);
+      g_autofree char *with = g_strdup_printf ("\\g<1>%s", cases[i].value);
+      g_autofree char *damaged = g_regex_replace (key, json, -1, 0, with, 0, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CsProject) strict = NULL;
+      g_autoptr(CsProject) recovered = NULL;
+
+      g_assert_cmpstr (damaged, !=, json);
+      strict = cs_project_load_from_data (damaged, strlen (damaged), NULL, CS_PROJECT_LOAD_NONE, NULL, &error);
+      g_assert_null (strict);
+      g_assert_error (error, CS_PROJECT_ERROR, CS_PROJECT_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, "stability"));
+      g_clear_error (&error);
+      recovered = cs_project_load_from_data (damaged, strlen (damaged), NULL, CS_PROJECT_LOAD_RECOVER, NULL,
+                                             &error);
+      g_assert_no_error (error);
+      g_assert_cmpfloat (cs_segment_get_stability (cs_project_get_segment (recovered, 0)), ==,
+                         cases[i].recovered);
+      assert_project_valid (recovered);
+    }
+}
+
 static int
 load_both_ways (const char *data,
                 gsize       length,
@@ -2594,6 +2729,8 @@ main (int   argc,
   ADD ("edits/move-boundary", test_move_boundary);
   ADD ("edits/style-crossfade", test_style_crossfade);
   ADD ("edits/keyframes", test_keyframes);
+  ADD ("edits/stability", test_stability);
+  ADD ("damaged/stability", test_stability_damaged);
   ADD ("undo/signals", test_undo_signals);
   ADD ("query/boundaries-and-keyframes", test_query);
   g_test_add_func ("/project/query/interpolation", test_interpolation);

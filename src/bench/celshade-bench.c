@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cs-engine.h"
+#include "cs-temporal.h"
 
 static gboolean opt_list;
 static gboolean opt_peak;
@@ -20,6 +21,9 @@ static char *opt_precision = NULL;
 static gboolean opt_peers;
 static int opt_threads = 2;
 static gboolean opt_version;
+static gboolean opt_flicker;
+static int opt_flicker_frames = 24;
+static int opt_flicker_width = 320;
 
 static GOptionEntry entries[] = {
   { "list-devices", 0, 0, G_OPTION_ARG_NONE, &opt_list, "List the Vulkan devices and exit", NULL },
@@ -30,6 +34,11 @@ static GOptionEntry entries[] = {
   { "precision", 'p', 0, G_OPTION_ARG_STRING, &opt_precision, "fp32 or fp16 (default: the device's best)", "PRECISION" },
   { "peers", 0, 0, G_OPTION_ARG_NONE, &opt_peers, "Also run ONNX Runtime and PyTorch on the CPU on the same network", NULL },
   { "threads", 0, 0, G_OPTION_ARG_INT, &opt_threads, "CPU threads for the peers (default 2)", "N" },
+  { "flicker", 0, 0, G_OPTION_ARG_NONE, &opt_flicker,
+    "Also time the temporal pass against the network, and measure flicker with and without it "
+    "(tests/quality/flicker.py: the shared clips, three styles)", NULL },
+  { "flicker-frames", 0, 0, G_OPTION_ARG_INT, &opt_flicker_frames, "Frames of each clip for --flicker (default 24)", "N" },
+  { "flicker-width", 0, 0, G_OPTION_ARG_INT, &opt_flicker_width, "Width the clips are scaled to for --flicker (default 320)", "W" },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
   { NULL }
 };
@@ -173,6 +182,56 @@ run_peer (const char *argv0, const char *const *args, const char *label)
     g_autofree char *num = g_match_info_fetch (match, 1);
     return g_ascii_strtod (num, NULL);
   }
+}
+
+/* The temporal pass's GPU time per frame at the network's size, against the
+ * network's (the sum of its operators' timestamps), then the flicker table
+ * of tests/quality/flicker.py, which renders with the celshade-render built
+ * beside this program. */
+static gboolean
+run_flicker (CsDevice  *device,
+             CsNetwork *net,
+             int        width,
+             int        height,
+             double     network_ms)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CsTemporalPass) pass = cs_temporal_pass_new (device, width, height, width, height, &error);
+  g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *bench_dir = self_path != NULL ? g_path_get_dirname (self_path) : NULL;
+  g_autofree char *build = bench_dir != NULL ? g_build_filename (bench_dir, "..", "..", NULL) : NULL;
+  g_autofree char *script = g_build_filename (CS_SOURCE_DIR, "tests", "quality", "flicker.py", NULL);
+  g_autofree char *frames = g_strdup_printf ("%d", opt_flicker_frames);
+  g_autofree char *fwidth = g_strdup_printf ("%d", opt_flicker_width);
+  const char *args[] = { "/usr/bin/python3", script, "--build", build, "--frames", frames, "--width", fwidth,
+                         "--cut", NULL };
+  int factor, fw, fh, status = 0;
+  double ms;
+
+  if (pass == NULL || !cs_temporal_pass_time (pass, cs_network_get_precision (net), MAX (opt_runs, 3), &ms, &error))
+    {
+      g_printerr ("celshade-bench: %s\n", error->message);
+      return FALSE;
+    }
+  factor = cs_temporal_pass_get_factor (pass, &fw, &fh);
+  g_print ("\ntemporal pass at %dx%d (flow at %dx%d, 1/%d): %.2f ms per frame (GPU timestamps, median of %d); "
+           "network %.1f ms: the pass costs %.1f%% of the network\n",
+           width, height, fw, fh, factor, ms, MAX (opt_runs, 3), network_ms, 100.0 * ms / network_ms);
+
+  if (build == NULL)
+    {
+      g_printerr ("celshade-bench: cannot tell where the build folder is\n");
+      return FALSE;
+    }
+  g_print ("\nflicker (%s):\n", script);
+  if (!g_spawn_sync (NULL, (char **) args, NULL, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, NULL, NULL,
+                     &status, &error) ||
+      !g_spawn_check_wait_status (status, &error))
+    {
+      g_printerr ("celshade-bench: the flicker measurement failed: %s\n", error->message);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 int
@@ -372,6 +431,9 @@ main (int argc, char **argv)
              conv_flops / conv_ms / 1e6, 100.0 * conv_flops / conv_ms / 1e6 / peak);
     g_print ("device memory: %.1f MiB for this network, %.1f MiB peak in use\n",
              cs_network_get_device_memory (net) / 1048576.0, cs_device_get_memory_peak (device) / 1048576.0);
+
+    if (opt_flicker && !run_flicker (device, net, width, height, gpu_ms))
+      return 1;
 
     if (opt_peers)
       {

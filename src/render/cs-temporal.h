@@ -53,6 +53,16 @@ gboolean        cs_temporal_pass_add_stages   (CsTemporalPass  *self,
                                                const char      *output_name,
                                                GError         **error);
 
+/* The GPU time of one frame of the pass alone (timestamps around its
+ * dispatches, recorded in a command buffer of their own on buffers standing
+ * for the network's tensors, on a moving test pattern, at stability
+ * CS_DEFAULT_STABILITY), the median of runs, in ms. Forgets the history. */
+gboolean        cs_temporal_pass_time         (CsTemporalPass  *self,
+                                               CsPrecision      precision,
+                                               guint            runs,
+                                               double          *ms,
+                                               GError         **error);
+
 /* 0 (off, the default) to 1. */
 void            cs_temporal_pass_set_stability (CsTemporalPass *self,
                                                double           stability);

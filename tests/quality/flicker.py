@@ -7,7 +7,9 @@ For each, the warping error of Lai et al. 2018 ("Learning Blind Video Temporal
 Consistency"): optical flow on the *input* frames (OpenCV's DIS, both ways),
 occlusions masked by the forward-backward check of Sundaram et al. 2010, and
 the mean squared difference (RGB in 0..1) between styled frame t and styled
-frame t-1 warped to t, over the pixels left. Then, frame by frame, SSIM and
+frame t-1 warped to t, over the pixels left, averaged over the pairs of
+frames of one shot (pairs across a shot boundary, where most of the frame
+has no counterpart, are left out and counted). Then, frame by frame, SSIM and
 PSNR between the stabilized and the frame-by-frame styled frames, so that
 steadiness is never bought with blur or ghosts.
 
@@ -117,13 +119,18 @@ def flows(inputs):
         tol = 0.01 * ((back.astype(np.float64) ** 2).sum(-1) + (fwd_at.astype(np.float64) ** 2).sum(-1)) + 0.5
         inside = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
         mask = ((d ** 2).sum(-1) < tol) & inside
-        out.append((mx, my, mask))
+        # A shot boundary: most of the frame has no counterpart in the one
+        # before it, and no warping error means anything there.
+        change = np.abs(gray[t].astype(np.float64) - gray[t - 1]).mean()
+        out.append((mx, my, mask if mask.mean() >= 0.5 and change < 40 else None))
     return out
 
 
 def warping_error(styled, flow):
     errors = []
     for t, (mx, my, mask) in enumerate(flow, start=1):
+        if mask is None:
+            continue
         prev = cv2.remap(styled[t - 1].astype(np.float32), mx, my, cv2.INTER_LINEAR,
                          borderMode=cv2.BORDER_REPLICATE).astype(np.float64)
         diff = ((styled[t] - prev) ** 2).sum(-1)
@@ -172,6 +179,7 @@ def measure(args, data, work):
         path = prepare_clip(data, clip, args.frames, args.width, os.path.join(work, clip[0] + ".mkv"))
         inputs = decode_rgb(path)
         flow = flows(inputs)
+        cuts = sum(1 for f in flow if f[2] is None)
         for style in args.styles:
             style_dir = import_style(args, data, style, work)
             plain = decode_rgb(render(args, path, style_dir, 0, os.path.join(work, "plain.mkv")))
@@ -182,14 +190,14 @@ def measure(args, data, work):
             finite = [v for v in p if np.isfinite(v)]
             row = {
                 "clip": clip[0], "style": style, "frames": len(plain),
-                "size": "%dx%d" % (plain.shape[2], plain.shape[1]),
+                "size": "%dx%d" % (plain.shape[2], plain.shape[1]), "cuts": cuts,
                 "warp_plain": e_plain, "warp_steady": e_steady, "ratio": e_steady / e_plain,
                 "ssim_mean": float(np.mean(s)), "ssim_min": float(np.min(s)),
                 "psnr_mean": float(np.mean(finite)) if finite else float("inf"),
             }
             rows.append(row)
-            print("%-15s %-9s %3d %-8s %10.5f %10.5f %6.3f %8.4f %8.4f %7.2f" % (
-                row["clip"], row["style"], row["frames"], row["size"], e_plain, e_steady,
+            print("%-15s %-9s %3d %4d %-8s %10.5f %10.5f %6.3f %8.4f %8.4f %7.2f" % (
+                row["clip"], row["style"], row["frames"], cuts, row["size"], e_plain, e_steady,
                 row["ratio"], row["ssim_mean"], row["ssim_min"], row["psnr_mean"]), flush=True)
     return rows
 
@@ -255,8 +263,8 @@ def main():
         print("stability %.2f; %d frames a clip at %d pixels wide; warping error (Lai et al. 2018, RGB 0..1) "
               "frame by frame and stabilized; SSIM and PSNR of the stabilized frames to the frame-by-frame ones"
               % (args.stability, args.frames, args.width))
-        print("%-15s %-9s %3s %-8s %10s %10s %6s %8s %8s %7s" % (
-            "clip", "style", "n", "size", "warp", "warp-stab", "ratio", "SSIM", "SSIM-min", "PSNR"))
+        print("%-15s %-9s %3s %4s %-8s %10s %10s %6s %8s %8s %7s" % (
+            "clip", "style", "n", "cuts", "size", "warp", "warp-stab", "ratio", "SSIM", "SSIM-min", "PSNR"))
         rows = measure(args, data=args.data, work=work)
         if args.json:
             with open(args.json, "w") as f:
