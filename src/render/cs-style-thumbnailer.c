@@ -1,0 +1,713 @@
+/* cs-style-thumbnailer.c: a frame of the user's clip in every style, in the background
+ *
+ * The worker decodes the exact frame once for all the styles that ask for
+ * it (the gallery asks for every style at the same frame), scales it to the
+ * pictures' height as a player shows it (pixel aspect ratio and rotation),
+ * and runs each style's network on that small picture through a CsStylizer
+ * kept per style, so that moving the playhead costs one run a style and no
+ * preparation. The cache lives on the main thread only: the worker never
+ * touches it, and a lookup never takes a lock.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "cs-config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+#include <libswscale/swscale.h>
+
+#include "cs-image.h"
+#include "cs-media.h"
+#include "cs-preview.h"
+#include "cs-style-thumbnailer.h"
+#include "cs-stylizer.h"
+
+/* Styles whose networks stay prepared on the worker's device. */
+#define MAX_STYLIZERS 12
+#define DEFAULT_CACHE_BYTES (32 * 1024 * 1024)
+
+typedef struct {
+  CsStyle *style;     /* NULL for the original */
+  char    *style_key;
+  char    *clip;
+  gint64   frame;
+  int      height;
+  char    *cache_key;
+} Request;
+
+typedef struct {
+  GBytes *pixels;
+  int     width;
+  int     height;
+} Entry;
+
+struct _CsStyleThumbnailer {
+  GObject       parent_instance;
+
+  GMainContext *context;
+  char         *device_selector;
+  CsPrecision   precision;
+  char         *clip;
+  int           height;
+
+  /* The cache (main thread only): cache_key → Entry, oldest first in order. */
+  GHashTable   *cache;
+  GQueue        order;
+  gsize         cache_bytes;
+  gsize         cache_limit;
+
+  /* Shared with the worker, under lock. */
+  GMutex        lock;
+  GCond         cond;
+  GQueue        pending;       /* Request*, newest first */
+  Request      *current;
+  GCancellable *current_cancellable;
+  gboolean      quit;
+  GThread      *thread;
+};
+
+G_DEFINE_FINAL_TYPE (CsStyleThumbnailer, cs_style_thumbnailer, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_READY,
+  SIGNAL_FAILED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+request_free (Request *r)
+{
+  g_clear_object (&r->style);
+  g_free (r->style_key);
+  g_free (r->clip);
+  g_free (r->cache_key);
+  g_free (r);
+}
+
+static void
+entry_free (Entry *e)
+{
+  g_bytes_unref (e->pixels);
+  g_free (e);
+}
+
+static char *
+make_cache_key (const char *style_key,
+                const char *clip,
+                gint64      frame,
+                int         height)
+{
+  return g_strdup_printf ("%s\n%s\n%" G_GINT64_FORMAT "\n%d", style_key, clip != NULL ? clip : "",
+                          frame, height);
+}
+
+const char *
+cs_style_thumbnailer_style_key (CsStyle *style)
+{
+  return style != NULL ? cs_style_get_folder (style) : "";
+}
+
+/* The worker ----------------------------------------------------------------------------- */
+
+typedef struct {
+  CsStyleThumbnailer *self;
+  CsDecoder          *decoder;
+  char               *decoder_path;
+  CsDevice           *device;
+  gboolean            device_tried;
+  char               *device_error;
+  GHashTable         *stylizers;     /* style folder → CsStylizer */
+  struct SwsContext  *sws;
+  /* The last original picture, shared by the styles that ask for it. */
+  char               *original_key;
+  CsImage            *original;
+} Worker;
+
+static GBytes *
+image_to_rgba (const CsImage *image)
+{
+  gsize plane = cs_image_plane_size (image);
+  guint8 *out = g_malloc (plane * 4);
+
+  for (gsize i = 0; i < plane; i++)
+    {
+      for (int c = 0; c < 3; c++)
+        {
+          float v = image->data[c * plane + i] + 0.5f;
+
+          out[i * 4 + c] = v <= 0 ? 0 : v >= 255 ? 255 : (guint8) v;
+        }
+      out[i * 4 + 3] = 255;
+    }
+  return g_bytes_new_take (out, plane * 4);
+}
+
+/* The frame as a player shows it, height pixels high, as a planar image. */
+static CsImage *
+worker_original (Worker       *w,
+                 Request      *r,
+                 GCancellable *cancellable,
+                 GError      **error)
+{
+  g_autoptr(CsFrame) frame = NULL;
+  const CsVideoStreamInfo *video;
+  const AVFrame *av;
+  g_autofree guint8 *rgb = NULL;
+  CsImage *image;
+  int display_w, display_h, out_w, out_h, scaled_w, scaled_h, rotation;
+  gint64 index;
+
+  if (r->clip == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("No clip is open"));
+      return NULL;
+    }
+  if (w->decoder == NULL || g_strcmp0 (w->decoder_path, r->clip) != 0)
+    {
+      g_clear_object (&w->decoder);
+      g_clear_pointer (&w->decoder_path, g_free);
+      w->decoder = cs_decoder_new (r->clip, cancellable, error);
+      if (w->decoder == NULL)
+        return NULL;
+      w->decoder_path = g_strdup (r->clip);
+    }
+
+  index = CLAMP (r->frame, 0, MAX (cs_decoder_get_n_frames (w->decoder) - 1, 0));
+  frame = cs_decoder_seek_frame (w->decoder, index, cancellable, error);
+  if (frame == NULL)
+    return NULL;
+  av = cs_frame_get_av_frame (frame);
+  video = cs_decoder_get_video_info (w->decoder);
+  rotation = video->rotation;
+  cs_video_stream_info_get_display_size (video, &display_w, &display_h);
+  out_h = MAX (r->height, 8);
+  out_w = MAX (8, (int) av_rescale (display_w, out_h, MAX (display_h, 1)));
+  /* Scaled as stored, then turned: a quarter turn swaps the sides. */
+  scaled_w = rotation % 180 ? out_h : out_w;
+  scaled_h = rotation % 180 ? out_w : out_h;
+
+  w->sws = sws_getCachedContext (w->sws, av->width, av->height, av->format,
+                                 scaled_w, scaled_h, AV_PIX_FMT_RGB24,
+                                 SWS_AREA | SWS_ACCURATE_RND, NULL, NULL, NULL);
+  if (w->sws == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("Cannot scale the frames of “%s”"), r->clip);
+      return NULL;
+    }
+  {
+    /* swscale's vector code may write a little past the last row. */
+    int stride = scaled_w * 3;
+    uint8_t *dst[4] = { NULL };
+    int dst_stride[4] = { stride };
+
+    rgb = g_malloc ((gsize) stride * scaled_h + 256);
+    dst[0] = rgb;
+    sws_scale (w->sws, (const uint8_t * const *) av->data, av->linesize, 0, av->height, dst, dst_stride);
+  }
+
+  image = cs_image_new (out_w, out_h, error);
+  if (image == NULL)
+    return NULL;
+  for (int y = 0; y < scaled_h; y++)
+    for (int x = 0; x < scaled_w; x++)
+      {
+        const guint8 *px = rgb + ((gsize) y * scaled_w + x) * 3;
+        int tx, ty;
+        gsize plane = cs_image_plane_size (image);
+
+        switch (rotation)
+          {
+          case 90:  tx = scaled_h - 1 - y; ty = x; break;
+          case 180: tx = scaled_w - 1 - x; ty = scaled_h - 1 - y; break;
+          case 270: tx = y; ty = scaled_w - 1 - x; break;
+          default:  tx = x; ty = y; break;
+          }
+        for (int c = 0; c < 3; c++)
+          image->data[c * plane + (gsize) ty * out_w + tx] = px[c];
+      }
+  return image;
+}
+
+static CsDevice *
+worker_device (Worker  *w,
+               GError **error)
+{
+  if (!w->device_tried)
+    {
+      g_autoptr(GError) local = NULL;
+
+      w->device_tried = TRUE;
+      w->device = cs_device_new (w->self->device_selector, &local);
+      if (w->device == NULL && w->self->device_selector != NULL && *w->self->device_selector != '\0')
+        {
+          g_clear_error (&local);
+          w->device = cs_device_new (NULL, &local);
+        }
+      if (w->device == NULL)
+        w->device_error = g_strdup (local->message);
+    }
+  if (w->device == NULL)
+    g_set_error_literal (error, CS_ENGINE_ERROR, CS_ENGINE_ERROR_NO_DEVICE, w->device_error);
+  return w->device;
+}
+
+static GBytes *
+worker_render (Worker       *w,
+               Request      *r,
+               GCancellable *cancellable,
+               int          *width,
+               int          *height,
+               GError      **error)
+{
+  g_autofree char *original_key = make_cache_key ("", r->clip, r->frame, r->height);
+  g_autoptr(CsImage) styled = NULL;
+  CsStylizer *stylizer;
+  CsDevice *device;
+
+  if (w->original == NULL || g_strcmp0 (w->original_key, original_key) != 0)
+    {
+      g_clear_pointer (&w->original, cs_image_free);
+      g_clear_pointer (&w->original_key, g_free);
+      w->original = worker_original (w, r, cancellable, error);
+      if (w->original == NULL)
+        return NULL;
+      w->original_key = g_steal_pointer (&original_key);
+    }
+  *width = w->original->width;
+  *height = w->original->height;
+  if (r->style == NULL)
+    return image_to_rgba (w->original);
+
+  stylizer = g_hash_table_lookup (w->stylizers, cs_style_get_folder (r->style));
+  if (stylizer == NULL)
+    {
+      device = worker_device (w, error);
+      if (device == NULL)
+        return NULL;
+      if (g_hash_table_size (w->stylizers) >= MAX_STYLIZERS)
+        g_hash_table_remove_all (w->stylizers);
+      stylizer = cs_stylizer_new (r->style, device, w->self->precision, error);
+      if (stylizer == NULL)
+        return NULL;
+      g_hash_table_insert (w->stylizers, g_strdup (cs_style_get_folder (r->style)), stylizer);
+    }
+  styled = cs_stylizer_run (stylizer, w->original, 1.0, cancellable, error);
+  if (styled == NULL)
+    return NULL;
+  return image_to_rgba (styled);
+}
+
+typedef struct {
+  GWeakRef  self;
+  Request  *request;
+  GBytes   *pixels;
+  int       width;
+  int       height;
+  char     *message;
+} Result;
+
+static void
+result_free (Result *res)
+{
+  g_weak_ref_clear (&res->self);
+  if (res->request != NULL)
+    request_free (res->request);
+  g_clear_pointer (&res->pixels, g_bytes_unref);
+  g_free (res->message);
+  g_free (res);
+}
+
+static void
+cache_insert (CsStyleThumbnailer *self,
+              const char         *key,
+              GBytes             *pixels,
+              int                 width,
+              int                 height)
+{
+  Entry *e;
+
+  if (g_hash_table_contains (self->cache, key))
+    return;
+  e = g_new0 (Entry, 1);
+  e->pixels = g_bytes_ref (pixels);
+  e->width = width;
+  e->height = height;
+  g_hash_table_insert (self->cache, g_strdup (key), e);
+  g_queue_push_tail (&self->order, g_strdup (key));
+  self->cache_bytes += g_bytes_get_size (pixels);
+  while (self->cache_bytes > self->cache_limit && self->order.length > 1)
+    {
+      g_autofree char *oldest = g_queue_pop_head (&self->order);
+      Entry *old = g_hash_table_lookup (self->cache, oldest);
+
+      if (old != NULL)
+        {
+          self->cache_bytes -= g_bytes_get_size (old->pixels);
+          g_hash_table_remove (self->cache, oldest);
+        }
+    }
+}
+
+static gboolean
+deliver (gpointer data)
+{
+  Result *res = data;
+  g_autoptr(CsStyleThumbnailer) self = g_weak_ref_get (&res->self);
+
+  if (self == NULL)
+    return G_SOURCE_REMOVE;
+  if (res->pixels != NULL)
+    {
+      /* A picture of a clip the thumbnailer left meanwhile is still right
+       * for its key: keep it, but nobody is waiting for it. */
+      cache_insert (self, res->request->cache_key, res->pixels, res->width, res->height);
+      g_signal_emit (self, signals[SIGNAL_READY], 0, res->request->style_key, res->request->frame,
+                     res->pixels, res->width, res->height);
+    }
+  else
+    g_signal_emit (self, signals[SIGNAL_FAILED], 0, res->request->style_key, res->request->frame,
+                   res->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+post (CsStyleThumbnailer *self,
+      Result             *res)
+{
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT_IDLE, deliver, res,
+                              (GDestroyNotify) result_free);
+}
+
+static gpointer
+worker_main (gpointer data)
+{
+  Worker w = { .self = data };
+
+  cs_preview_lower_thread_priority ();
+  w.stylizers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+
+  g_mutex_lock (&w.self->lock);
+  while (!w.self->quit)
+    {
+      g_autoptr(GCancellable) cancellable = NULL;
+      g_autoptr(GError) error = NULL;
+      Request *r;
+      Result *res;
+
+      r = g_queue_pop_head (&w.self->pending);
+      if (r == NULL)
+        {
+          g_cond_wait (&w.self->cond, &w.self->lock);
+          continue;
+        }
+      cancellable = g_cancellable_new ();
+      w.self->current = r;
+      w.self->current_cancellable = g_object_ref (cancellable);
+      g_mutex_unlock (&w.self->lock);
+
+      res = g_new0 (Result, 1);
+      g_weak_ref_init (&res->self, w.self);
+      res->pixels = worker_render (&w, r, cancellable, &res->width, &res->height, &error);
+      if (res->pixels == NULL)
+        {
+          /* A style that cannot run is named, so the gallery can say which. */
+          if (r->style != NULL)
+            res->message = g_strdup_printf (_("Cannot show “%s” on the frame: %s"),
+                                            cs_style_get_name (r->style), error->message);
+          else
+            res->message = g_strdup (error->message);
+        }
+
+      g_mutex_lock (&w.self->lock);
+      w.self->current = NULL;
+      g_clear_object (&w.self->current_cancellable);
+      res->request = r;
+      if (!g_cancellable_is_cancelled (cancellable))
+        post (w.self, res);
+      else
+        result_free (res);
+    }
+  g_mutex_unlock (&w.self->lock);
+
+  g_hash_table_unref (w.stylizers);
+  g_clear_object (&w.decoder);
+  g_free (w.decoder_path);
+  g_clear_object (&w.device);
+  g_free (w.device_error);
+  g_clear_pointer (&w.original, cs_image_free);
+  g_free (w.original_key);
+  sws_freeContext (w.sws);
+  return NULL;
+}
+
+/* The object -------------------------------------------------------------------------------- */
+
+static void
+drop_pending_locked (CsStyleThumbnailer *self)
+{
+  Request *r;
+
+  while ((r = g_queue_pop_head (&self->pending)) != NULL)
+    request_free (r);
+}
+
+static void
+cs_style_thumbnailer_dispose (GObject *object)
+{
+  CsStyleThumbnailer *self = CS_STYLE_THUMBNAILER (object);
+
+  if (self->thread != NULL)
+    {
+      g_mutex_lock (&self->lock);
+      self->quit = TRUE;
+      drop_pending_locked (self);
+      if (self->current_cancellable != NULL)
+        g_cancellable_cancel (self->current_cancellable);
+      g_cond_signal (&self->cond);
+      g_mutex_unlock (&self->lock);
+      g_thread_join (g_steal_pointer (&self->thread));
+    }
+  G_OBJECT_CLASS (cs_style_thumbnailer_parent_class)->dispose (object);
+}
+
+static void
+cs_style_thumbnailer_finalize (GObject *object)
+{
+  CsStyleThumbnailer *self = CS_STYLE_THUMBNAILER (object);
+
+  g_hash_table_unref (self->cache);
+  g_queue_clear_full (&self->order, g_free);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  g_main_context_unref (self->context);
+  g_free (self->device_selector);
+  g_free (self->clip);
+  G_OBJECT_CLASS (cs_style_thumbnailer_parent_class)->finalize (object);
+}
+
+static void
+cs_style_thumbnailer_class_init (CsStyleThumbnailerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cs_style_thumbnailer_dispose;
+  object_class->finalize = cs_style_thumbnailer_finalize;
+
+  /**
+   * CsStyleThumbnailer::thumbnail-ready:
+   * @style_key: cs_style_thumbnailer_style_key() of the style
+   * @frame: the frame asked for
+   * @pixels: RGBA, width × height
+   * @width, @height: the picture's size
+   */
+  signals[SIGNAL_READY] =
+    g_signal_new ("thumbnail-ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 5,
+                  G_TYPE_STRING, G_TYPE_INT64, G_TYPE_BYTES, G_TYPE_INT, G_TYPE_INT);
+  /**
+   * CsStyleThumbnailer::thumbnail-failed:
+   * @style_key: cs_style_thumbnailer_style_key() of the style
+   * @frame: the frame asked for
+   * @message: what went wrong, for users
+   */
+  signals[SIGNAL_FAILED] =
+    g_signal_new ("thumbnail-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  G_TYPE_STRING, G_TYPE_INT64, G_TYPE_STRING);
+}
+
+static void
+cs_style_thumbnailer_init (CsStyleThumbnailer *self)
+{
+  self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) entry_free);
+  g_queue_init (&self->order);
+  g_queue_init (&self->pending);
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->cache_limit = DEFAULT_CACHE_BYTES;
+  self->height = CS_STYLE_THUMBNAILER_DEFAULT_HEIGHT;
+  self->context = g_main_context_ref_thread_default ();
+}
+
+CsStyleThumbnailer *
+cs_style_thumbnailer_new (const char  *device_selector,
+                          CsPrecision  precision)
+{
+  CsStyleThumbnailer *self = g_object_new (CS_TYPE_STYLE_THUMBNAILER, NULL);
+
+  self->device_selector = g_strdup (device_selector);
+  self->precision = precision;
+  return self;
+}
+
+void
+cs_style_thumbnailer_set_clip (CsStyleThumbnailer *self,
+                               const char         *path)
+{
+  g_return_if_fail (CS_IS_STYLE_THUMBNAILER (self));
+
+  if (g_strcmp0 (self->clip, path) == 0)
+    return;
+  g_free (self->clip);
+  self->clip = g_strdup (path);
+  cs_style_thumbnailer_cancel_pending (self);
+}
+
+const char *
+cs_style_thumbnailer_get_clip (CsStyleThumbnailer *self)
+{
+  g_return_val_if_fail (CS_IS_STYLE_THUMBNAILER (self), NULL);
+  return self->clip;
+}
+
+void
+cs_style_thumbnailer_set_height (CsStyleThumbnailer *self,
+                                 int                 height)
+{
+  g_return_if_fail (CS_IS_STYLE_THUMBNAILER (self));
+  g_return_if_fail (height > 0);
+  self->height = height;
+}
+
+int
+cs_style_thumbnailer_get_height (CsStyleThumbnailer *self)
+{
+  g_return_val_if_fail (CS_IS_STYLE_THUMBNAILER (self), 0);
+  return self->height;
+}
+
+void
+cs_style_thumbnailer_set_cache_size (CsStyleThumbnailer *self,
+                                     gsize               bytes)
+{
+  g_return_if_fail (CS_IS_STYLE_THUMBNAILER (self));
+  self->cache_limit = bytes;
+}
+
+GBytes *
+cs_style_thumbnailer_lookup (CsStyleThumbnailer *self,
+                             CsStyle            *style,
+                             gint64              frame,
+                             int                *width,
+                             int                *height)
+{
+  g_autofree char *key = NULL;
+  Entry *e;
+
+  g_return_val_if_fail (CS_IS_STYLE_THUMBNAILER (self), NULL);
+
+  key = make_cache_key (cs_style_thumbnailer_style_key (style), self->clip, frame, self->height);
+  e = g_hash_table_lookup (self->cache, key);
+  if (e == NULL)
+    return NULL;
+  if (width != NULL)
+    *width = e->width;
+  if (height != NULL)
+    *height = e->height;
+  return g_bytes_ref (e->pixels);
+}
+
+static gint
+find_request (gconstpointer a,
+              gconstpointer b)
+{
+  return g_strcmp0 (((const Request *) a)->cache_key, b);
+}
+
+void
+cs_style_thumbnailer_request (CsStyleThumbnailer *self,
+                              CsStyle            *style,
+                              gint64              frame)
+{
+  Request *r;
+  GList *link;
+  Entry *e;
+  g_autofree char *key = NULL;
+
+  g_return_if_fail (CS_IS_STYLE_THUMBNAILER (self));
+  g_return_if_fail (style == NULL || CS_IS_STYLE (style));
+
+  key = make_cache_key (cs_style_thumbnailer_style_key (style), self->clip, frame, self->height);
+  e = g_hash_table_lookup (self->cache, key);
+  if (e != NULL)
+    {
+      Result *res = g_new0 (Result, 1);
+
+      g_weak_ref_init (&res->self, self);
+      res->request = g_new0 (Request, 1);
+      res->request->style_key = g_strdup (cs_style_thumbnailer_style_key (style));
+      res->request->frame = frame;
+      res->request->cache_key = g_steal_pointer (&key);
+      res->pixels = g_bytes_ref (e->pixels);
+      res->width = e->width;
+      res->height = e->height;
+      g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, deliver, res, (GDestroyNotify) result_free);
+      return;
+    }
+
+  g_mutex_lock (&self->lock);
+  if (self->current != NULL && g_strcmp0 (self->current->cache_key, key) == 0)
+    {
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  link = g_queue_find_custom (&self->pending, key, find_request);
+  if (link != NULL)
+    {
+      g_queue_unlink (&self->pending, link);
+      g_queue_push_head_link (&self->pending, link);
+    }
+  else
+    {
+      r = g_new0 (Request, 1);
+      r->style = style != NULL ? g_object_ref (style) : NULL;
+      r->style_key = g_strdup (cs_style_thumbnailer_style_key (style));
+      r->clip = g_strdup (self->clip);
+      r->frame = frame;
+      r->height = self->height;
+      r->cache_key = g_steal_pointer (&key);
+      g_queue_push_head (&self->pending, r);
+    }
+  if (self->thread == NULL)
+    self->thread = g_thread_new ("cs-style-thumbs", worker_main, self);
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+cs_style_thumbnailer_cancel_pending (CsStyleThumbnailer *self)
+{
+  g_return_if_fail (CS_IS_STYLE_THUMBNAILER (self));
+
+  g_mutex_lock (&self->lock);
+  drop_pending_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+guint
+cs_style_thumbnailer_get_n_pending (CsStyleThumbnailer *self)
+{
+  guint n;
+
+  g_return_val_if_fail (CS_IS_STYLE_THUMBNAILER (self), 0);
+
+  g_mutex_lock (&self->lock);
+  n = self->pending.length + (self->current != NULL ? 1 : 0);
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+void
+cs_style_thumbnailer_clear_cache (CsStyleThumbnailer *self)
+{
+  g_return_if_fail (CS_IS_STYLE_THUMBNAILER (self));
+
+  g_hash_table_remove_all (self->cache);
+  g_queue_clear_full (&self->order, g_free);
+  g_queue_init (&self->order);
+  self->cache_bytes = 0;
+}
