@@ -11,6 +11,7 @@
 
 #include "cs-engine.h"
 #include "cs-temporal.h"
+#include "cs-bench-vtoonify.h"
 
 static gboolean opt_list;
 static gboolean opt_peak;
@@ -21,6 +22,7 @@ static char *opt_precision = NULL;
 static gboolean opt_peers;
 static int opt_threads = 2;
 static gboolean opt_version;
+static gboolean opt_vtoonify;
 static gboolean opt_flicker;
 static int opt_flicker_frames = 24;
 static int opt_flicker_width = 320;
@@ -39,6 +41,9 @@ static GOptionEntry entries[] = {
     "(tests/quality/flicker.py: the shared clips, three styles)", NULL },
   { "flicker-frames", 0, 0, G_OPTION_ARG_INT, &opt_flicker_frames, "Frames of each clip for --flicker (default 24)", "N" },
   { "flicker-width", 0, 0, G_OPTION_ARG_INT, &opt_flicker_width, "Width the clips are scaled to for --flicker (default 320)", "W" },
+  { "vtoonify", 0, 0, G_OPTION_ARG_NONE, &opt_vtoonify,
+    "The argument is a VToonify-D style folder: time its parser and generator for an output of --size "
+    "(with --peers, against PyTorch)", NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
   { NULL }
 };
@@ -297,6 +302,8 @@ main (int argc, char **argv)
       return 1;
     }
   g_print ("device: %s%s\n", cs_device_get_name (device), cs_device_is_cpu (device) ? " (CPU)" : "");
+  if (opt_vtoonify && argc >= 2)
+    return cs_bench_vtoonify (device, argv[1], width, height, precision, opt_runs, opt_peers, opt_threads);
 
   if (opt_peak || argc >= 2)
     {
