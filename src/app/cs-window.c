@@ -9,6 +9,8 @@
 #include <glib/gi18n.h>
 
 #include "cs-application.h"
+#include "cs-export-button.h"
+#include "cs-export-dialog.h"
 #include "cs-media.h"
 #include "cs-preview-view.h"
 #include "cs-render.h"
@@ -37,6 +39,7 @@ struct _CsWindow {
   AdwWindowTitle   *window_title;
   GtkWidget        *save_button;
   GtkWidget        *export_button;
+  CsExportButton   *export_progress;
   GtkWidget        *panel_button;
   GtkRevealer      *banner_revealer;
   GtkLabel         *banner_label;
@@ -62,6 +65,7 @@ struct _CsWindow {
   GtkAdjustment    *crossfade_adjustment;
 
   GSettings        *settings;
+  CsExportJob      *export_job;      /* the last export started here */
   CsStyleLibrary   *styles;
   CsProject        *project;
   CsPreview        *preview;
@@ -1662,6 +1666,16 @@ action_toggle_panel (GtkWidget  *widget,
     adw_flap_set_reveal_flap (self->flap, !adw_flap_get_reveal_flap (self->flap));
 }
 
+/* The window keeps the job: it outlives the dialog. */
+static void
+on_export_started (CsExportDialog *dialog,
+                   CsExportJob    *job,
+                   CsWindow       *self)
+{
+  g_set_object (&self->export_job, job);
+  cs_export_button_set_job (self->export_progress, job);
+}
+
 static void
 action_export (GtkWidget  *widget,
                const char *name,
@@ -1669,10 +1683,21 @@ action_export (GtkWidget  *widget,
 {
   CsWindow *self = CS_WINDOW (widget);
 
+  CsExportDialog *dialog;
+
   if (self->project == NULL)
     return;
   flush_edit_group (self);
-  gtk_widget_activate_action (widget, "app.export", NULL);
+  /* One export at a time: the running one's progress instead. */
+  if (self->export_job != NULL && cs_export_job_is_running (self->export_job))
+    {
+      cs_export_button_popup (self->export_progress);
+      return;
+    }
+  dialog = cs_export_dialog_new (GTK_WINDOW (self), self->project, self->settings,
+                                 cs_timeline_view_get_selected_segment (self->timeline_view));
+  g_signal_connect_object (dialog, "export-started", G_CALLBACK (on_export_started), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* Recent projects -------------------------------------------------------------------------- */
@@ -1780,6 +1805,53 @@ on_close_response (AdwMessageDialog *dialog,
     }
 }
 
+/* The window closes once the stopped export has removed its temporary file. */
+static void
+on_export_stopped (CsExportJob *job,
+                   GParamSpec  *pspec,
+                   CsWindow    *self)
+{
+  if (cs_export_job_is_running (job))
+    return;
+  g_signal_handlers_disconnect_by_func (job, on_export_stopped, self);
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+on_stop_export_response (AdwMessageDialog *dialog,
+                         const char       *response,
+                         CsWindow         *self)
+{
+  if (!g_str_equal (response, "stop") || self->export_job == NULL)
+    return;
+  if (!cs_export_job_is_running (self->export_job))
+    {
+      gtk_window_close (GTK_WINDOW (self));
+      return;
+    }
+  g_signal_connect_object (self->export_job, "notify::state", G_CALLBACK (on_export_stopped), self, 0);
+  cs_export_job_cancel (self->export_job);
+}
+
+static void
+ask_stop_export (CsWindow *self)
+{
+  g_autofree char *name = g_path_get_basename (cs_export_job_get_output (self->export_job));
+  g_autofree char *body = g_strdup_printf (_("“%s” is still being exported. Closing the window stops "
+                                             "the export, and nothing of it is kept."), name);
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Stop Export and Close?"), body);
+
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "stop", _("_Stop and Close"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "stop", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_stop_export_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static gboolean
 cs_window_close_request (GtkWindow *window)
 {
@@ -1791,6 +1863,11 @@ cs_window_close_request (GtkWindow *window)
   g_settings_set_int (self->settings, "window-height", height);
   g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
 
+  if (self->export_job != NULL && cs_export_job_is_running (self->export_job))
+    {
+      ask_stop_export (self);
+      return TRUE;
+    }
   flush_edit_group (self);
   if (self->project != NULL && cs_project_get_modified (self->project))
     {
@@ -1833,6 +1910,11 @@ cs_window_dispose (GObject *object)
     }
   stop_thumbnails (self);
   g_clear_handle_id (&self->group_timeout, g_source_remove);
+  /* A window going away without asking (the application quitting) stops
+   * its export; the job holds the application until its temporary file is gone. */
+  if (self->export_job != NULL)
+    cs_export_job_cancel (self->export_job);
+  g_clear_object (&self->export_job);
   g_clear_object (&self->preview);
   g_clear_object (&self->styles);
   g_clear_object (&self->settings);
@@ -1907,12 +1989,14 @@ cs_window_class_init (CsWindowClass *klass)
 
   g_type_ensure (CS_TYPE_PREVIEW_VIEW);
   g_type_ensure (CS_TYPE_TIMELINE_VIEW);
+  g_type_ensure (CS_TYPE_EXPORT_BUTTON);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/celshade/Celshade/cs-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CsWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, save_button);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, export_button);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, export_progress);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, panel_button);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, banner_label);
