@@ -328,6 +328,61 @@ test_newest_wins (void)
   collected_clear (&c, preview);
 }
 
+/* On a clip with motion, frame 21 styled right after frame 20 carries on
+ * from it (stabilized);
+ * styled after a jump it starts afresh; with stability 0 both are the
+ * same. */
+static void
+test_stability (void)
+{
+  g_autofree char *clip = clip_path ("529.mp4");
+  g_autoptr(CsProject) project = NULL;
+  g_autoptr(CsPreview) preview = NULL;
+  g_autoptr(GError) error = NULL;
+  double diff[2];
+  Collected c;
+
+  if (!need_data ())
+    return;
+
+  project = make_project (clip);
+  g_assert_true (cs_project_set_style (project, 0, udnie_ref, &error));
+  preview = cs_preview_new (NULL, CS_PRECISION_FP32);
+  collected_init (&c, preview);
+  cs_preview_set_project (preview, project);
+  cs_preview_set_proxy_height (preview, 0);
+
+  for (int pass = 0; pass < 2; pass++)
+    {
+      g_autoptr(CsPreviewFrame) after_previous = NULL;
+
+      g_assert_true (cs_project_set_stability (project, 0, pass == 0 ? 1.0 : 0.0, &error));
+      g_assert_no_error (error);
+      cs_preview_clear_cache (preview);
+      cs_preview_request (preview, 20, FALSE);
+      wait_idle (preview);
+      cs_preview_request (preview, 21, FALSE);
+      wait_idle (preview);
+      after_previous = cs_preview_frame_ref (last_of (&c));
+      g_assert_cmpint (cs_preview_frame_get_index (after_previous), ==, 21);
+
+      cs_preview_clear_cache (preview);
+      cs_preview_request (preview, 60, FALSE);
+      wait_idle (preview);
+      cs_preview_request (preview, 21, FALSE);
+      wait_idle (preview);
+      g_assert_cmpint (cs_preview_frame_get_index (last_of (&c)), ==, 21);
+      diff[pass] = mean_diff (cs_preview_frame_get_styled (after_previous),
+                              cs_preview_frame_get_styled (last_of (&c)));
+    }
+  g_test_message ("stabilized against the previous frame or not: %.3f; at stability 0: %.3f",
+                  diff[0], diff[1]);
+  g_assert_cmpfloat (diff[0], >, 0.05);
+  g_assert_cmpfloat (diff[1], <, 1e-9);
+  g_assert_cmpuint (c.errors->len, ==, 0);
+  collected_clear (&c, preview);
+}
+
 static void
 test_bad_input (void)
 {
@@ -465,6 +520,7 @@ main (int   argc,
   g_test_add_func ("/preview/original-frames", test_original_frames);
   g_test_add_func ("/preview/styled-and-cache", test_styled_and_cache);
   g_test_add_func ("/preview/newest-wins", test_newest_wins);
+  g_test_add_func ("/preview/stability", test_stability);
   g_test_add_func ("/preview/bad-input", test_bad_input);
   status = g_test_run ();
 

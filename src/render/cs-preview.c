@@ -100,8 +100,10 @@ make_key (CsTimeline *timeline,
         const CsFrameStyle *fs = &styles.styles[k];
         const char *folder = fs->style != NULL ? cs_style_ref_get_folder (fs->style) : "";
 
-        g_string_append_printf (key, "|%s:%.4f:%.4f", folder, fs->weight,
-                                fs->style != NULL ? fs->degree : 0.0);
+        double stability = cs_segment_get_stability (cs_timeline_get_segment (timeline, fs->segment_index));
+
+        g_string_append_printf (key, "|%s:%.4f:%.4f:%.3f", folder, fs->weight,
+                                fs->style != NULL ? fs->degree : 0.0, stability);
       }
   return g_string_free (key, FALSE);
 }
@@ -628,6 +630,10 @@ typedef struct {
   char          *key;        /* folder|format description */
   CsVideoStyler *styler;
   gint64         used;
+  /* The frame it styled last, and its segment: the temporal pass carries
+   * on from there only for the next frame of the same stretch. */
+  gint64         last_index;
+  guint          last_segment;
 } StylerEntry;
 
 typedef struct {
@@ -729,7 +735,7 @@ worker_get_style (Worker     *w,
   return style;
 }
 
-static CsVideoStyler *
+static StylerEntry *
 worker_get_styler (Worker            *w,
                    CsStyle           *style,
                    const CsYuvFormat *format,
@@ -747,7 +753,7 @@ worker_get_styler (Worker            *w,
       if (g_str_equal (entry->key, key))
         {
           entry->used = ++w->clock;
-          return entry->styler;
+          return entry;
         }
     }
 
@@ -769,8 +775,9 @@ worker_get_styler (Worker            *w,
   entry->key = g_steal_pointer (&key);
   entry->styler = g_steal_pointer (&styler);
   entry->used = ++w->clock;
+  entry->last_index = -1;
   g_ptr_array_add (w->stylers, entry);
-  return entry->styler;
+  return entry;
 }
 
 static gboolean
@@ -994,8 +1001,8 @@ worker_render (Worker       *w,
           const CsFrameStyle *fs = &styles.styles[k];
           CsStyle *style = fs->style != NULL && fs->degree > 0.0
             ? worker_get_style (w, cs_style_ref_get_folder (fs->style)) : NULL;
-          CsVideoStyler *styler;
-          AVFrame *out;
+          StylerEntry *entry;
+          AVFrame *out = NULL;
           g_autoptr(GBytes) rgba = NULL;
 
           if (style == NULL)
@@ -1003,9 +1010,27 @@ worker_render (Worker       *w,
               accumulate (acc, result->original, fs->weight);
               continue;
             }
-          styler = worker_get_styler (w, style, &format, &error);
-          out = styler != NULL ? cs_video_styler_process (styler, scaled, fs->degree,
-                                                          cancellable, &error) : NULL;
+          entry = worker_get_styler (w, style, &format, &error);
+          if (entry != NULL)
+            {
+              CsSegment *segment = cs_timeline_get_segment (timeline, fs->segment_index);
+              /* Playing (or stepping) on: the previous frame is at hand, so
+               * this one is stabilized against it; anything else starts
+               * afresh, as a single scrubbed frame must. */
+              gboolean carries_on = entry->last_index == index - 1 &&
+                                    (entry->last_segment == fs->segment_index || styles.n_styles > 1);
+
+              if (!carries_on)
+                cs_video_styler_reset_history (entry->styler);
+              cs_video_styler_set_stability (entry->styler, cs_segment_get_stability (segment));
+              entry->last_index = -1;
+              out = cs_video_styler_process (entry->styler, scaled, fs->degree, cancellable, &error);
+              if (out != NULL)
+                {
+                  entry->last_index = index;
+                  entry->last_segment = fs->segment_index;
+                }
+            }
           if (out == NULL)
             {
               if (!g_cancellable_is_cancelled (cancellable))
