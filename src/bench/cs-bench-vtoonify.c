@@ -186,6 +186,32 @@ cs_bench_vtoonify (CsDevice *device, const char *dir, int out_w, int out_h, CsPr
   g_print ("  generator  %9.1f ms (GPU %9.1f ms), %.2f GFLOP\n", g_wall, g_gpu, cs_network_get_flops (gen) / 1e9);
   g_print ("  per frame  %9.1f ms, %.2f frames/s\n", p_wall + g_wall, 1000.0 / (p_wall + g_wall));
   g_print ("  a new code or degree (generator prepared again): %.1f ms\n", prep_ms);
+  {
+    /* Where the generator's time goes, by operator, from the last run. */
+    GArray *t = cs_network_get_timings (gen);
+    double by_op[CS_N_OPS] = { 0 }, fl[CS_N_OPS] = { 0 };
+    guint count[CS_N_OPS] = { 0 };
+    for (guint i = 0; t != NULL && i < t->len; i++)
+      {
+        CsOpTiming *o = &g_array_index (t, CsOpTiming, i);
+        by_op[o->op] += o->ms;
+        fl[o->op] += o->flops;
+        count[o->op]++;
+      }
+    g_print ("  generator by operator (last run):\n");
+    for (int k = 0; k < 8; k++)
+      {
+        int best = -1;
+        for (int op = 0; op < CS_N_OPS; op++)
+          if (count[op] > 0 && (best < 0 || by_op[op] > by_op[best]))
+            best = op;
+        if (best < 0 || by_op[best] <= 0)
+          break;
+        g_print ("    %-22s %4u nodes %9.1f ms %7.2f GFLOP/s\n", cs_op_name (best), count[best], by_op[best],
+                 fl[best] / (by_op[best] * 1e6));
+        count[best] = 0;
+      }
+  }
 
   if (peers)
     {

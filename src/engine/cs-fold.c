@@ -72,27 +72,47 @@ apply_binary (CsOp op, double x, double y)
     }
 }
 
+/* Walks the output in order with an odometer over its axes, so that each
+ * element costs additions rather than divisions (modulated weights run to
+ * millions of elements and are folded again at every new code or degree). */
 static void
 fold_binary (CsGraph *g, CsNode *n, CsTensor *o)
 {
   CsTensor *a = input (g, n, 0), *b = input (g, n, 1);
-  int64_t sa[CS_MAX_RANK], sb[CS_MAX_RANK], c[CS_MAX_RANK];
+  int64_t sa[CS_MAX_RANK], sb[CS_MAX_RANK], c[CS_MAX_RANK] = { 0 };
   const float *ad = a->data, *bd = b->data;
   float *od = o->data;
-  guint64 count = cs_tensor_numel (o);
+  guint64 count = cs_tensor_numel (o), na = cs_tensor_numel (a), nb = cs_tensor_numel (b);
+  int64_t ia = 0, ib = 0;
+  int r = o->rank;
 
-  cs_broadcast_strides (a, o->rank, o->dims, sa);
-  cs_broadcast_strides (b, o->rank, o->dims, sb);
+  if (na == count && nb == count)
+    {
+      for (guint64 i = 0; i < count; i++)
+        od[i] = (float) apply_binary (n->op, ad[i], bd[i]);
+      return;
+    }
+  if (nb == 1 || na == 1)
+    {
+      for (guint64 i = 0; i < count; i++)
+        od[i] = (float) apply_binary (n->op, ad[na == 1 ? 0 : i], bd[nb == 1 ? 0 : i]);
+      return;
+    }
+  cs_broadcast_strides (a, r, o->dims, sa);
+  cs_broadcast_strides (b, r, o->dims, sb);
   for (guint64 i = 0; i < count; i++)
     {
-      guint64 ia = 0, ib = 0;
-      unravel (i, o->rank, o->dims, c);
-      for (int k = 0; k < o->rank; k++)
-        {
-          ia += c[k] * sa[k];
-          ib += c[k] * sb[k];
-        }
       od[i] = (float) apply_binary (n->op, ad[ia], bd[ib]);
+      for (int k = r - 1; k >= 0; k--)
+        {
+          ia += sa[k];
+          ib += sb[k];
+          if (++c[k] < o->dims[k])
+            break;
+          ia -= sa[k] * o->dims[k];
+          ib -= sb[k] * o->dims[k];
+          c[k] = 0;
+        }
     }
 }
 
@@ -228,14 +248,22 @@ fold_reduce (CsGraph *g, CsNode *n, CsTensor *o)
         per *= (guint64) x->dims[i];
     }
   acc = g_new0 (double, MAX (cs_tensor_numel (o), 1));
-  for (guint64 i = 0; i < count; i++)
-    {
-      guint64 oi = 0;
-      unravel (i, x->rank, x->dims, c);
-      for (int k = 0; k < x->rank; k++)
-        oi += c[k] * xs[k];
-      acc[oi] += ((const float *) x->data)[i];
-    }
+  memset (c, 0, sizeof c);
+  {
+    int64_t oi = 0;
+    for (guint64 i = 0; i < count; i++)
+      {
+        acc[oi] += ((const float *) x->data)[i];
+        for (int k = x->rank - 1; k >= 0; k--)
+          {
+            oi += xs[k];
+            if (++c[k] < x->dims[k])
+              break;
+            oi -= xs[k] * x->dims[k];
+            c[k] = 0;
+          }
+      }
+  }
   for (guint64 i = 0; i < cs_tensor_numel (o); i++)
     ((float *) o->data)[i] = (float) (n->op == CS_OP_REDUCE_MEAN && per > 0 ? acc[i] / per : acc[i]);
   g_free (acc);
