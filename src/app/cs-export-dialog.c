@@ -724,13 +724,22 @@ start_export (CsExportDialog *self)
   gtk_window_close (GTK_WINDOW (self));
 }
 
+static gboolean
+start_export_idle (gpointer data)
+{
+  start_export (data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_replace_response (AdwMessageDialog *dialog,
                      const char       *response,
                      CsExportDialog   *self)
 {
+  /* Starting closes this dialog, which the question is transient for:
+   * only once the question has gone. */
   if (g_str_equal (response, "replace"))
-    start_export (self);
+    g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, start_export_idle, g_object_ref (self), g_object_unref);
 }
 
 void

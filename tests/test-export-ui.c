@@ -1,0 +1,829 @@
+/* test-export-ui.c: the export dialog and background exports, under Xvfb
+ *
+ * A real editor window: the dialog opened by win.export offers what this
+ * FFmpeg writes and no enlarged sizes; a project of two segments with their
+ * own styles and degrees is exported through the dialog (replacing a file
+ * after confirmation) while the window keeps answering, and the file is
+ * checked with ffprobe and, frame by frame, against celshade-render
+ * --project of the saved project; a selected segment exports its frames
+ * alone; closing the window during an export asks, stops it, and leaves
+ * nothing behind. A screenshot of the dialog goes to screenshots/.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "cs-config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "cs-app-resources.h"
+#include "cs-application.h"
+#include "cs-export-button.h"
+#include "cs-export-dialog.h"
+#include "cs-render.h"
+#include "cs-styles.h"
+#include "cs-timeline-view.h"
+#include "cs-window.h"
+
+/* The lavfi clip: 12 frames of 160×120 at 10 frames a second, with sound. */
+#define CLIP_FRAMES 12
+#define CLIP_WIDTH 160
+#define CLIP_HEIGHT 120
+
+static char *data_dir;
+static char *tmp_dir;
+static char *shots_dir;
+static CsApplication *app;
+static CsStyleLibrary *styles;
+static gboolean have_styles;
+static gboolean have_tools;
+
+/* Helpers --------------------------------------------------------------------------------- */
+
+static gboolean
+need_data (void)
+{
+  if (!have_styles)
+    {
+      g_test_skip ("the shared test data (styles/ml5) is missing; set CELSHADE_TEST_DATA");
+      return FALSE;
+    }
+  if (!have_tools)
+    {
+      g_test_skip ("ffmpeg and ffprobe are needed to make and check clips");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gpointer
+child (CsWindow   *window,
+       const char *name)
+{
+  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (window), CS_TYPE_WINDOW, name);
+
+  g_assert_nonnull (object);
+  return object;
+}
+
+static gpointer
+dialog_child (CsExportDialog *dialog,
+              const char     *name)
+{
+  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (dialog), CS_TYPE_EXPORT_DIALOG, name);
+
+  g_assert_nonnull (object);
+  return object;
+}
+
+/* Runs the loop until cond (polled) holds, failing after timeout_s; returns
+ * the longest main-loop iteration seen, in microseconds. */
+static gint64
+wait_until (gboolean (*cond) (gpointer),
+            gpointer   data,
+            double     timeout_s,
+            const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
+  gint64 longest = 0;
+
+  while (!cond (data))
+    {
+      gint64 before = g_get_monotonic_time ();
+
+      if (before > deadline)
+        g_error ("Timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      longest = MAX (longest, g_get_monotonic_time () - before);
+      g_usleep (1000);
+    }
+  return longest;
+}
+
+static void
+iterate (int n)
+{
+  for (int i = 0; i < n; i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+}
+
+static gboolean
+project_open (gpointer data)
+{
+  return cs_window_get_project (data) != NULL && !cs_window_get_loading (data);
+}
+
+static CsWindow *
+open_path (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  CsWindow *window = cs_window_new (GTK_APPLICATION (app), styles);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 760);
+  gtk_window_present (GTK_WINDOW (window));
+  iterate (50);
+  cs_window_open (window, file);
+  wait_until (project_open, window, 120, "the clip to open");
+  return window;
+}
+
+static void
+close_window (CsWindow *window)
+{
+  CsProject *project = cs_window_get_project (window);
+
+  if (project != NULL)
+    cs_project_discard_autosave (project);
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* The newest toplevel of a type, or NULL. */
+static gpointer
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  gpointer found = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (item, type) && gtk_widget_get_visible (GTK_WIDGET (item)))
+        found = item;
+    }
+  return found;
+}
+
+static CsExportDialog *
+open_dialog (CsWindow *window)
+{
+  CsExportDialog *dialog;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.export", NULL));
+  iterate (30);
+  dialog = find_toplevel (CS_TYPE_EXPORT_DIALOG);
+  g_assert_nonnull (dialog);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (window));
+  return dialog;
+}
+
+static void
+screenshot (GtkWidget  *widget,
+            const char *name)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  g_autofree char *path = g_build_filename (shots_dir, name, NULL);
+
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+/* Runs a tool; returns its standard output, failing the test when it fails. */
+static GBytes *
+run_tool (const char * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GBytes) err = NULL;
+
+  proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate (proc, NULL, NULL, &out, &err, &error));
+  g_assert_no_error (error);
+  if (!g_subprocess_get_successful (proc))
+    g_error ("%s failed: %.*s", argv[0], (int) g_bytes_get_size (err), (const char *) g_bytes_get_data (err, NULL));
+  return g_steal_pointer (&out);
+}
+
+static char *
+ffprobe_value (const char *path,
+               const char *select,
+               const char *entries)
+{
+  const char *argv[] = { "ffprobe", "-v", "error", "-select_streams", select, "-count_frames",
+                         "-show_entries", entries, "-of", "default=nw=1:nk=1", path, NULL };
+  g_autoptr(GBytes) out = run_tool (argv);
+
+  return g_strstrip (g_strndup (g_bytes_get_data (out, NULL), g_bytes_get_size (out)));
+}
+
+/* Every frame of a file as packed RGB, decoded by the ffmpeg CLI. */
+static GBytes *
+decode_rgb (const char *path)
+{
+  const char *argv[] = { "ffmpeg", "-nostdin", "-v", "error", "-i", path, "-f", "rawvideo",
+                         "-pix_fmt", "rgb24", "-", NULL };
+
+  return run_tool (argv);
+}
+
+/* The worst PSNR of one frame of a against the same frame of b, in dB. */
+static double
+worst_psnr (GBytes *a,
+            GBytes *b,
+            gsize   frame_size,
+            guint  *n_frames)
+{
+  const guint8 *pa = g_bytes_get_data (a, NULL);
+  const guint8 *pb = g_bytes_get_data (b, NULL);
+  double worst = INFINITY;
+
+  g_assert_cmpuint (g_bytes_get_size (a), ==, g_bytes_get_size (b));
+  g_assert_cmpuint (g_bytes_get_size (a) % frame_size, ==, 0);
+  *n_frames = g_bytes_get_size (a) / frame_size;
+  for (guint f = 0; f < *n_frames; f++)
+    {
+      double sum = 0;
+
+      for (gsize i = 0; i < frame_size; i++)
+        {
+          double d = (double) pa[f * frame_size + i] - pb[f * frame_size + i];
+
+          sum += d * d;
+        }
+      worst = MIN (worst, sum == 0 ? INFINITY : 10 * log10 (255.0 * 255.0 * frame_size / sum));
+    }
+  return worst;
+}
+
+static guint
+count_partial_files (const char *folder)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (name[0] == '.')
+      n++;
+  return n;
+}
+
+static guint
+count_files (const char *folder)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+/* A short clip with sound, made once. */
+static char *
+lavfi_clip (void)
+{
+  char *path = g_build_filename (tmp_dir, "tone.mp4", NULL);
+  g_autofree char *size = g_strdup_printf ("testsrc2=size=%dx%d:rate=10", CLIP_WIDTH, CLIP_HEIGHT);
+  g_autofree char *seconds = g_strdup_printf ("%g", CLIP_FRAMES / 10.0);
+  const char *argv[] = { "ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", size,
+                         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", seconds,
+                         "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+                         "-c:a", "aac", "-shortest", path, NULL };
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    g_bytes_unref (run_tool (argv));
+  return path;
+}
+
+static guint
+style_index (CsWindow   *window,
+             const char *name)
+{
+  GListModel *names = adw_combo_row_get_model (child (window, "style_row"));
+
+  for (guint i = 0; i < g_list_model_get_n_items (names); i++)
+    if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (names), i), name))
+      return i;
+  g_error ("no style %s in the panel", name);
+  return 0;
+}
+
+/* Gives segment index its style and degree through the segment panel, as a user does. */
+static void
+style_segment (CsWindow   *window,
+               guint       index,
+               const char *style,
+               double      percent)
+{
+  CsProject *project = cs_window_get_project (window);
+  CsTimelineView *timeline = child (window, "timeline_view");
+  CsSegment *segment = cs_project_get_segment (project, index);
+
+  cs_timeline_view_set_selected_segment (timeline, index);
+  cs_timeline_view_set_playhead (timeline, cs_segment_get_start (segment));
+  iterate (5);
+  adw_combo_row_set_selected (child (window, "style_row"), style_index (window, style));
+  gtk_adjustment_set_value (child (window, "degree_adjustment"), percent);
+  iterate (5);
+  segment = cs_project_get_segment (project, index);
+  g_assert_nonnull (cs_segment_get_style (segment));
+  g_assert_cmpfloat (fabs (cs_segment_get_degree_at (segment, cs_segment_get_start (segment)) - percent / 100), <, 1e-9);
+}
+
+static gboolean
+job_ended (gpointer data)
+{
+  return !cs_export_job_is_running (data);
+}
+
+static gboolean
+job_started_frames (gpointer data)
+{
+  return cs_export_job_get_fraction (data) > 0 || !cs_export_job_is_running (data);
+}
+
+typedef struct {
+  CsExportJob *job;
+} Started;
+
+static void
+on_started (CsExportDialog *dialog,
+            CsExportJob    *job,
+            Started        *started)
+{
+  g_set_object (&started->job, job);
+}
+
+static gboolean
+window_gone (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* Tests ------------------------------------------------------------------------------------ */
+
+static void
+test_sizes (void)
+{
+  int w, h;
+
+  g_assert_true (cs_export_scaled_size (1920, 1080, 720, &w, &h));
+  g_assert_cmpint (w, ==, 1280);
+  g_assert_cmpint (h, ==, 720);
+  g_assert_true (cs_export_scaled_size (1920, 1080, 480, &w, &h));
+  g_assert_cmpint (w, ==, 854);
+  g_assert_cmpint (h, ==, 480);
+  /* Portrait: the shorter side is the width. */
+  g_assert_true (cs_export_scaled_size (1080, 1920, 720, &w, &h));
+  g_assert_cmpint (w, ==, 720);
+  g_assert_cmpint (h, ==, 1280);
+  /* Never enlarged, never the same. */
+  g_assert_false (cs_export_scaled_size (1280, 720, 1080, &w, &h));
+  g_assert_cmpint (w, ==, 1280);
+  g_assert_cmpint (h, ==, 720);
+  g_assert_false (cs_export_scaled_size (1280, 720, 720, &w, &h));
+  /* 960×400: 360 on the short side keeps 2.4:1 to the nearest even pixel. */
+  g_assert_true (cs_export_scaled_size (960, 400, 360, &w, &h));
+  g_assert_cmpint (w, ==, 864);
+  g_assert_cmpint (h, ==, 360);
+}
+
+static void
+test_dialog (void)
+{
+  g_autofree char *clip = NULL;
+  CsWindow *window;
+  CsExportDialog *dialog;
+  GListModel *sizes;
+  GListModel *ranges;
+  int w, h;
+
+  if (!need_data ())
+    return;
+  clip = g_build_filename (data_dir, "media", "tears_of_steel.webm", NULL);
+  if (!g_file_test (clip, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("media/tears_of_steel.webm is missing from the shared test data");
+      return;
+    }
+  window = open_path (clip);
+  g_assert_true (cs_project_split (cs_window_get_project (window), 24, NULL));
+  dialog = open_dialog (window);
+
+  /* The codecs follow the container: WebM holds no H.264; MP4 no FFV1. */
+  g_assert_true (cs_export_dialog_set_container (dialog, CS_CONTAINER_WEBM));
+  g_assert_cmpint (cs_export_dialog_get_codec (dialog), ==, CS_VIDEO_CODEC_VP9);
+  g_assert_false (cs_export_dialog_set_codec (dialog, CS_VIDEO_CODEC_H264));
+  g_assert_false (cs_export_dialog_set_codec (dialog, CS_VIDEO_CODEC_FFV1));
+  g_assert_true (g_str_has_suffix (g_file_peek_path (cs_export_dialog_get_file (dialog)), ".webm"));
+  g_assert_true (cs_export_dialog_set_container (dialog, CS_CONTAINER_MKV));
+  g_assert_true (cs_export_dialog_set_codec (dialog, CS_VIDEO_CODEC_FFV1));
+  g_assert_cmpint (cs_export_dialog_get_quality (dialog), ==, -1);
+  g_assert_false (gtk_widget_get_sensitive (dialog_child (dialog, "quality_row")));
+  g_assert_true (g_str_has_suffix (g_file_peek_path (cs_export_dialog_get_file (dialog)), ".mkv"));
+  g_assert_true (cs_export_dialog_set_container (dialog, CS_CONTAINER_MP4));
+  g_assert_cmpint (cs_export_dialog_get_codec (dialog), ==, CS_VIDEO_CODEC_H264);
+  g_assert_true (gtk_widget_get_sensitive (dialog_child (dialog, "quality_row")));
+  /* The quality slider spans x264's CRF range. */
+  cs_export_dialog_set_quality (dialog, 80);
+  g_assert_cmpint (cs_export_dialog_get_quality (dialog), ==, 51);
+  cs_export_dialog_set_quality (dialog, 20);
+  g_assert_cmpint (cs_export_dialog_get_quality (dialog), ==, 20);
+
+  /* 960×400: the source, then 360p; nothing larger. */
+  sizes = adw_combo_row_get_model (dialog_child (dialog, "size_row"));
+  g_assert_cmpuint (g_list_model_get_n_items (sizes), ==, 2);
+  g_assert_false (cs_export_dialog_set_scale (dialog, 480));
+  g_assert_true (cs_export_dialog_set_scale (dialog, 360));
+  cs_export_dialog_get_output_size (dialog, &w, &h);
+  g_assert_cmpint (w, ==, 864);
+  g_assert_cmpint (h, ==, 360);
+  g_assert_true (cs_export_dialog_set_scale (dialog, 0));
+  cs_export_dialog_get_output_size (dialog, &w, &h);
+  g_assert_cmpint (w, ==, 960);
+  g_assert_cmpint (h, ==, 400);
+
+  ranges = adw_combo_row_get_model (dialog_child (dialog, "range_row"));
+  g_assert_cmpuint (g_list_model_get_n_items (ranges), ==, 2);
+
+  iterate (50);
+  screenshot (GTK_WIDGET (dialog), "export-dialog.png");
+
+  /* Closing it leaves the window as it was. */
+  gtk_window_close (GTK_WINDOW (dialog));
+  iterate (20);
+  g_assert_null (find_toplevel (CS_TYPE_EXPORT_DIALOG));
+  close_window (window);
+}
+
+static void
+test_export_and_compare (void)
+{
+  g_autofree char *clip = NULL;
+  g_autofree char *folder = g_build_filename (tmp_dir, "export", NULL);
+  g_autofree char *project_path = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *reference = NULL;
+  g_autofree char *segment_out = NULL;
+  g_autofree char *value = NULL;
+  g_autoptr(GFile) project_file = NULL;
+  g_autoptr(GFile) out_file = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) ours = NULL;
+  g_autoptr(GBytes) theirs = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  Started started = { NULL };
+  CsWindow *window;
+  CsProject *project;
+  CsExportDialog *dialog;
+  AdwMessageDialog *question;
+  gint64 longest;
+  guint n;
+  double p;
+
+  if (!need_data ())
+    return;
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0755), ==, 0);
+  clip = lavfi_clip ();
+  project_path = g_build_filename (folder, "two.celshade", NULL);
+  out = g_build_filename (folder, "two.mkv", NULL);
+  reference = g_build_filename (tmp_dir, "two-reference.mkv", NULL);
+  segment_out = g_build_filename (folder, "second.mkv", NULL);
+
+  window = open_path (clip);
+  project = cs_window_get_project (window);
+  g_assert_cmpint (cs_project_get_n_frames (project), ==, CLIP_FRAMES);
+  g_assert_true (cs_project_split (project, CLIP_FRAMES / 2, &error));
+  g_assert_no_error (error);
+  style_segment (window, 0, "Udnie", 60);
+  style_segment (window, 1, "The Great Wave", 100);
+  project_file = g_file_new_for_path (project_path);
+  g_assert_true (cs_project_save (project, project_file, NULL, &error));
+  g_assert_no_error (error);
+
+  /* A file of that name is there: the dialog asks first. */
+  g_assert_true (g_file_set_contents (out, "an older file", -1, &error));
+  dialog = open_dialog (window);
+  g_signal_connect (dialog, "export-started", G_CALLBACK (on_started), &started);
+  out_file = g_file_new_for_path (out);
+  cs_export_dialog_set_file (dialog, out_file);
+  g_assert_cmpint (cs_export_dialog_get_container (dialog), ==, CS_CONTAINER_MKV);
+  g_assert_true (cs_export_dialog_set_codec (dialog, CS_VIDEO_CODEC_H264));
+  cs_export_dialog_set_quality (dialog, 18);
+  cs_export_dialog_set_range (dialog, CS_EXPORT_RANGE_ALL);
+  cs_export_dialog_export (dialog);
+  iterate (20);
+  question = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (question);
+  adw_message_dialog_response (question, "cancel");
+  iterate (20);
+  g_assert_null (started.job);
+  cs_export_dialog_export (dialog);
+  iterate (20);
+  question = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (question);
+  adw_message_dialog_response (question, "replace");
+  iterate (20);
+  g_assert_nonnull (started.job);
+  /* The dialog is gone; the window runs the job and shows it. */
+  g_assert_null (find_toplevel (CS_TYPE_EXPORT_DIALOG));
+  g_assert_true (gtk_widget_get_visible (child (window, "export_progress")));
+  g_assert_true (cs_export_button_get_job (child (window, "export_progress")) == started.job);
+
+  /* The window stays usable: the playhead moves and the loop keeps turning. */
+  cs_timeline_view_set_playhead (child (window, "timeline_view"), 3);
+  longest = wait_until (job_ended, started.job, 300, "the export to end");
+  g_test_message ("export: %.1f frames/s on the export thread; longest main-loop iteration %.0f ms",
+                  cs_export_job_get_fps (started.job), longest / 1000.0);
+  g_assert_cmpint (longest, <, 250 * 1000);
+  if (cs_export_job_get_error (started.job) != NULL)
+    g_error ("export failed: %s", cs_export_job_get_error (started.job)->message);
+  g_assert_cmpint (cs_export_job_get_state (started.job), ==, CS_EXPORT_STATE_DONE);
+  g_assert_cmpfloat (cs_export_job_get_fraction (started.job), ==, 1.0);
+  iterate (20);
+  g_assert_false (gtk_widget_get_visible (child (window, "export_progress")));
+
+  /* The choices are remembered. */
+  settings = g_object_ref (cs_application_get_settings (app));
+  value = g_settings_get_string (settings, "export-container");
+  g_assert_cmpstr (value, ==, "mkv");
+  g_free (value);
+  value = g_settings_get_string (settings, "export-codec");
+  g_assert_cmpstr (value, ==, "h264");
+  g_free (value);
+  g_assert_cmpint (g_settings_get_int (settings, "export-quality"), ==, 18);
+  value = g_settings_get_string (settings, "export-folder");
+  g_assert_cmpstr (value, ==, folder);
+  g_clear_pointer (&value, g_free);
+
+  /* What ffprobe sees: H.264 and the sound, every frame, the clip's length. */
+  value = ffprobe_value (out, "v:0", "stream=codec_name,width,height,nb_read_frames");
+  g_test_message ("video: %s", value);
+  {
+    g_autofree char *expected = g_strdup_printf ("h264\n%d\n%d\n%d", CLIP_WIDTH, CLIP_HEIGHT, CLIP_FRAMES);
+
+    g_assert_cmpstr (value, ==, expected);
+  }
+  g_free (value);
+  value = ffprobe_value (out, "a", "stream=codec_type");
+  g_assert_cmpstr (value, ==, "audio");
+  g_free (value);
+  value = ffprobe_value (out, "v:0", "format=duration");
+  g_test_message ("duration: %s s", value);
+  g_assert_cmpfloat (fabs (g_ascii_strtod (value, NULL) - CLIP_FRAMES / 10.0), <, 0.15);
+  g_clear_pointer (&value, g_free);
+
+  /* The same project rendered headless. */
+  {
+    const char *argv[] = { CS_RENDER_EXE, "--project", project_path, "-o", reference,
+                           "--codec", "h264", "--crf", "18", NULL };
+
+    g_bytes_unref (run_tool (argv));
+  }
+  ours = decode_rgb (out);
+  theirs = decode_rgb (reference);
+  p = worst_psnr (ours, theirs, (gsize) CLIP_WIDTH * CLIP_HEIGHT * 3, &n);
+  g_test_message ("export against celshade-render --project: %u frames, worst PSNR %.1f dB", n, p);
+  g_assert_cmpuint (n, ==, CLIP_FRAMES);
+  g_assert_cmpfloat (p, >, 40.0);
+  /* And the styles are really there: far from the unstyled clip. */
+  {
+    g_autoptr(GBytes) source = decode_rgb (clip);
+
+    p = worst_psnr (ours, source, (gsize) CLIP_WIDTH * CLIP_HEIGHT * 3, &n);
+    g_test_message ("export against the unstyled clip: worst PSNR %.1f dB", p);
+    g_assert_cmpfloat (p, <, 25.0);
+  }
+
+  /* The selected segment alone, losslessly, against celshade-render of the
+   * same stretch in seconds: the same frames, bit for bit. */
+  g_clear_object (&started.job);
+  cs_timeline_view_set_selected_segment (child (window, "timeline_view"), 1);
+  dialog = open_dialog (window);
+  g_signal_connect (dialog, "export-started", G_CALLBACK (on_started), &started);
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (segment_out);
+
+    cs_export_dialog_set_file (dialog, file);
+  }
+  g_assert_cmpint (cs_export_dialog_get_container (dialog), ==, CS_CONTAINER_MKV);
+  g_assert_true (cs_export_dialog_set_codec (dialog, CS_VIDEO_CODEC_FFV1));
+  cs_export_dialog_set_range (dialog, CS_EXPORT_RANGE_SEGMENT);
+  cs_export_dialog_export (dialog);
+  iterate (20);
+  g_assert_nonnull (started.job);
+  wait_until (job_ended, started.job, 300, "the segment's export to end");
+  g_assert_cmpint (cs_export_job_get_state (started.job), ==, CS_EXPORT_STATE_DONE);
+  value = ffprobe_value (segment_out, "v:0", "stream=nb_read_frames");
+  g_assert_cmpint (g_ascii_strtoll (value, NULL, 10), ==, CLIP_FRAMES - CLIP_FRAMES / 2);
+  g_clear_pointer (&value, g_free);
+  {
+    g_autofree char *segment_ref = g_build_filename (tmp_dir, "second-reference.mkv", NULL);
+    g_autofree char *from = g_strdup_printf ("%g", (CLIP_FRAMES / 2) / 10.0);
+    const char *argv[] = { CS_RENDER_EXE, "--project", project_path, "-o", segment_ref,
+                           "--codec", "ffv1", "--from", from, NULL };
+    g_autoptr(GBytes) part = NULL;
+    g_autoptr(GBytes) part_ref = NULL;
+
+    g_bytes_unref (run_tool (argv));
+    part = decode_rgb (segment_out);
+    part_ref = decode_rgb (segment_ref);
+    p = worst_psnr (part, part_ref, (gsize) CLIP_WIDTH * CLIP_HEIGHT * 3, &n);
+    g_test_message ("segment against celshade-render --from %s: %u frames, worst PSNR %.1f dB", from, n, p);
+    g_assert_cmpuint (n, ==, CLIP_FRAMES - CLIP_FRAMES / 2);
+    g_assert_cmpfloat (p, >, 40.0);
+  }
+  g_assert_cmpuint (count_partial_files (folder), ==, 0);
+  g_clear_object (&started.job);
+  close_window (window);
+}
+
+static void
+test_close_during_export (void)
+{
+  g_autofree char *clip = NULL;
+  g_autofree char *folder = g_build_filename (tmp_dir, "cancel", NULL);
+  g_autofree char *project_path = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(GFile) project_file = NULL;
+  g_autoptr(GError) error = NULL;
+  Started started = { NULL };
+  CsWindow *window;
+  CsExportDialog *dialog;
+  AdwMessageDialog *question;
+  gpointer alive;
+
+  if (!need_data ())
+    return;
+  clip = g_build_filename (data_dir, "media", "529.mp4", NULL);
+  if (!g_file_test (clip, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("media/529.mp4 is missing from the shared test data");
+      return;
+    }
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0755), ==, 0);
+  project_path = g_build_filename (folder, "long.celshade", NULL);
+  out = g_build_filename (folder, "long.mp4", NULL);
+
+  /* Ten seconds of styled 400×368 frames: minutes on the CPU, long
+   * enough to be stopped part way. */
+  window = open_path (clip);
+  style_segment (window, 0, "Udnie", 100);
+  project_file = g_file_new_for_path (project_path);
+  g_assert_true (cs_project_save (cs_window_get_project (window), project_file, NULL, &error));
+  g_assert_no_error (error);
+
+  dialog = open_dialog (window);
+  g_signal_connect (dialog, "export-started", G_CALLBACK (on_started), &started);
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (out);
+
+    cs_export_dialog_set_file (dialog, file);
+  }
+  cs_export_dialog_export (dialog);
+  iterate (20);
+  g_assert_nonnull (started.job);
+  wait_until (job_started_frames, started.job, 300, "the export's first frame");
+  g_assert_true (cs_export_job_is_running (started.job));
+
+  /* Closing asks; "Cancel" keeps both. */
+  gtk_window_close (GTK_WINDOW (window));
+  iterate (20);
+  question = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (question);
+  adw_message_dialog_response (question, "cancel");
+  iterate (20);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_assert_true (cs_export_job_is_running (started.job));
+
+  /* "Stop and Close": the export stops, then the window goes. */
+  alive = window;
+  g_object_add_weak_pointer (G_OBJECT (window), &alive);
+  gtk_window_close (GTK_WINDOW (window));
+  iterate (20);
+  question = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (question);
+  adw_message_dialog_response (question, "stop");
+  wait_until (job_ended, started.job, 120, "the export to stop");
+  g_assert_cmpint (cs_export_job_get_state (started.job), ==, CS_EXPORT_STATE_CANCELLED);
+  g_test_message ("stopped at %.0f %% of %" G_GINT64_FORMAT " frames",
+                  cs_export_job_get_fraction (started.job) * 100, cs_export_job_get_n_frames (started.job));
+  g_assert_cmpfloat (cs_export_job_get_fraction (started.job), <, 1.0);
+  wait_until (window_gone, &alive, 30, "the window to close");
+
+  /* Nothing is left behind: the project file alone. */
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (count_partial_files (folder), ==, 0);
+  g_assert_cmpuint (count_files (folder), ==, 1);
+  g_clear_object (&started.job);
+}
+
+/* Set-up ------------------------------------------------------------------------------------ */
+
+static void
+import_styles (void)
+{
+  g_autofree char *folder = g_build_filename (tmp_dir, "styles", NULL);
+  const char *folders[] = { folder, NULL };
+  static const char *const ids[] = { "udnie", "wave" };
+  static const char *const names[] = { "Udnie", "The Great Wave" };
+  g_autofree char *user_styles = NULL;
+
+  have_styles = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autofree char *checkpoint = g_build_filename (data_dir, "styles", "ml5", ids[i], NULL);
+      g_autofree char *style = g_build_filename (folder, ids[i], NULL);
+      g_autoptr(GError) error = NULL;
+      CsFstImportOptions options = { 0 };
+
+      options.name = names[i];
+      if (!g_file_test (checkpoint, G_FILE_TEST_IS_DIR) ||
+          !cs_fst_import_with_options (checkpoint, style, &options, NULL, &error))
+        {
+          g_printerr ("# no style %s: %s\n", ids[i], error != NULL ? error->message : "missing");
+          have_styles = FALSE;
+        }
+    }
+  styles = cs_style_library_new_for_search_path (folders);
+  /* celshade-render --project finds the project's styles where the app does. */
+  g_setenv ("CELSHADE_STYLES_PATH", folder, TRUE);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *entry = g_build_filename (path, name, NULL);
+
+      if (g_file_test (entry, G_FILE_TEST_IS_DIR) && !g_file_test (entry, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (entry);
+      else
+        g_unlink (entry);
+    }
+  g_rmdir (path);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ffmpeg = g_find_program_in_path ("ffmpeg");
+  g_autofree char *ffprobe = g_find_program_in_path ("ffprobe");
+  const char *build_dir;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  gtk_init ();
+  adw_init ();
+
+  data_dir = g_strdup (g_getenv ("CELSHADE_TEST_DATA"));
+  if (data_dir == NULL)
+    data_dir = g_build_filename (CS_SOURCE_DIR, "..", "shared", "data", NULL);
+  have_tools = ffmpeg != NULL && ffprobe != NULL;
+  tmp_dir = g_dir_make_tmp ("celshade-export-XXXXXX", NULL);
+  build_dir = g_getenv ("G_TEST_BUILDDIR");
+  shots_dir = g_build_filename (build_dir != NULL ? build_dir : ".", "screenshots", NULL);
+  g_mkdir_with_parents (shots_dir, 0755);
+
+  cs_app_register_resource ();
+  app = cs_application_new ();
+  g_assert_nonnull (app);
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  import_styles ();
+
+  g_test_add_func ("/export-ui/sizes", test_sizes);
+  g_test_add_func ("/export-ui/dialog", test_dialog);
+  g_test_add_func ("/export-ui/export-and-compare", test_export_and_compare);
+  g_test_add_func ("/export-ui/close-during-export", test_close_during_export);
+  status = g_test_run ();
+
+  g_clear_object (&styles);
+  g_clear_object (&app);
+  remove_tree (tmp_dir);
+  g_free (tmp_dir);
+  g_free (shots_dir);
+  g_free (data_dir);
+  return status;
+}
