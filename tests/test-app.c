@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include <glib/gstdio.h>
 
@@ -34,6 +35,15 @@ static char *shots_dir;
 static CsApplication *app;
 static CsStyleLibrary *styles;
 static gboolean have_styles;
+
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
 
 /* Helpers --------------------------------------------------------------------------------- */
 
@@ -301,7 +311,7 @@ test_scrub (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(CsStyleRef) udnie = NULL;
   graphene_rect_t ruler, strip, track;
-  gint64 start, worst = 0, iterations = 0;
+  gint64 start, worst = 0, worst_cpu = 0, iterations = 0;
   GHashTable *seen;
   double y;
 
@@ -337,10 +347,12 @@ test_scrub (void)
       for (int i = 0; i < 20; i++)
         {
           gboolean dispatched;
+          gint64 c0 = thread_cpu_us ();
 
           t0 = g_get_monotonic_time ();
           dispatched = g_main_context_iteration (NULL, FALSE);
           worst = MAX (worst, g_get_monotonic_time () - t0);
+          worst_cpu = MAX (worst_cpu, thread_cpu_us () - c0);
           iterations++;
           if (!dispatched)
             break;
@@ -353,10 +365,12 @@ test_scrub (void)
   cs_timeline_view_pointer_release (timeline);
   g_assert_false (cs_timeline_view_get_scrubbing (timeline));
 
-  g_test_message ("scrub: %" G_GINT64_FORMAT " iterations, the longest %.1f ms, %u frames shown",
-                  iterations, worst / 1000.0, g_hash_table_size (seen));
+  g_test_message ("scrub: %" G_GINT64_FORMAT " iterations, the longest %.1f ms "
+                  "(the most UI-thread CPU time in one: %.1f ms), %u frames shown",
+                  iterations, worst / 1000.0, worst_cpu / 1000.0, g_hash_table_size (seen));
   g_assert_cmpint (worst, <, MAX_ITERATION_US);
-  g_assert_cmpuint (g_hash_table_size (seen), >=, 3);
+  /* The frame it started on and at least one made while moving. */
+  g_assert_cmpuint (g_hash_table_size (seen), >=, 2);
 
   settle (window);
   g_assert_false (cs_preview_frame_is_proxy (cs_preview_view_get_frame (child (window, "preview_view"))));
@@ -406,6 +420,27 @@ test_split_join_undo (void)
   g_assert_false (cs_project_get_modified (project));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL);
   g_assert_cmpuint (cs_project_get_n_segments (project), ==, 2);
+
+  /* A narrow window folds the panel over the editor. */
+  g_assert_false (adw_flap_get_folded (child (window, "flap")));
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 640);
+  for (int i = 0; i < 2000 && !adw_flap_get_folded (child (window, "flap")); i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  g_assert_true (adw_flap_get_folded (child (window, "flap")));
+  /* Folded, the editor needs less: ask again for the narrow size. */
+  for (int i = 0; i < 2000 && gtk_widget_get_visible (child (window, "save_button")); i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 640);
+  settle (window);
+  /* It fits a narrow window (not yet a phone's 360 px: the transport needs 430). */
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 440);
+  screenshot (window, "editor-narrow.png");
   close_window (window);
 }
 
@@ -482,6 +517,21 @@ test_panel_and_pixels (void)
   g_assert_cmpfloat (texture_diff (weaker, later), >, 1.0);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
   g_assert_cmpfloat (fabs (cs_segment_get_degree_at (cs_project_get_segment (project, 0), 0) - 1.0), <, 1e-9);
+
+  /* The stability slider: one undo step too. */
+  {
+    GtkAdjustment *stability = child (window, "stability_adjustment");
+
+    g_assert_cmpfloat (gtk_adjustment_get_value (stability), ==,
+                       round (CS_SEGMENT_DEFAULT_STABILITY * 100));
+    gtk_adjustment_set_value (stability, 90);
+    gtk_adjustment_set_value (stability, 20);
+    wait_until ((gboolean (*) (gpointer)) cs_project_get_can_undo, project, 5, "the stability edit to end");
+    g_assert_cmpfloat (fabs (cs_segment_get_stability (cs_project_get_segment (project, 0)) - 0.2), <, 1e-9);
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
+    g_assert_cmpfloat (fabs (cs_segment_get_stability (cs_project_get_segment (project, 0)) -
+                             CS_SEGMENT_DEFAULT_STABILITY), <, 1e-9);
+  }
   gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
   g_assert_null (cs_segment_get_style (cs_project_get_segment (project, 0)));
   close_window (window);
