@@ -23,6 +23,8 @@ pkgs=(
   libvulkan-dev mesa-vulkan-drivers vulkan-tools
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
   libgtk-4-dev libadwaita-1-dev
+  # The editor plays the clip's sound with GTK's GStreamer media backend.
+  libgtk-4-media-gstreamer gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
   gettext curl ca-certificates
 )
 if [ "$want_test" = 1 ]; then
