@@ -14,6 +14,7 @@
 #include "cs-media.h"
 #include "cs-preview-view.h"
 #include "cs-render.h"
+#include "cs-style-gallery.h"
 #include "cs-timeline-view.h"
 #include "cs-window.h"
 
@@ -56,13 +57,6 @@ struct _CsWindow {
   GtkLabel         *duration_label;
   GtkLabel         *rate_label;
   GtkButton        *play_button;
-  GtkWidget        *skip_start_button;
-  GtkWidget        *previous_button;
-  GtkWidget        *next_button;
-  GtkWidget        *skip_end_button;
-  GtkToggleButton  *mode_styled;
-  GtkToggleButton  *mode_split;
-  GtkToggleButton  *mode_original;
   CsTimelineView   *timeline_view;
   AdwPreferencesGroup *segment_group;
   AdwComboRow      *style_row;
@@ -70,12 +64,11 @@ struct _CsWindow {
   GtkWidget        *degree_row;
   GtkWidget        *crossfade_row;
   GtkAdjustment    *crossfade_adjustment;
-  GtkWidget        *stability_row;
-  GtkAdjustment    *stability_adjustment;
 
   GSettings        *settings;
   CsExportJob      *export_job;      /* the last export started here */
   CsStyleLibrary   *styles;
+  CsStyleGallery   *gallery;         /* made when first shown */
   CsProject        *project;
   CsPreview        *preview;
   GCancellable     *cancellable;
@@ -116,7 +109,6 @@ struct _CsWindow {
   gulong            project_handlers[4];
   guint             autosave_id;
   char             *preview_mode;
-  guint             fold_idle;
 };
 
 G_DEFINE_FINAL_TYPE (CsWindow, cs_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -585,6 +577,38 @@ rebuild_style_choices (CsWindow *self)
   self->updating_panel = FALSE;
 }
 
+/* The gallery follows the selected segment and the playhead. */
+static void
+sync_gallery (CsWindow *self)
+{
+  if (self->gallery == NULL)
+    return;
+  cs_style_gallery_set_project (self->gallery, self->project);
+  cs_style_gallery_set_segment (self->gallery, selected_segment (self));
+  cs_style_gallery_set_frame (self->gallery, get_playhead (self));
+}
+
+static void
+action_style_gallery (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  CsWindow *self = CS_WINDOW (widget);
+
+  if (self->gallery == NULL)
+    {
+      g_autofree char *device = g_settings_get_string (self->settings, "device");
+
+      self->gallery = cs_style_gallery_new (self->styles, device,
+                                            g_settings_get_boolean (self->settings, "fp16")
+                                            ? CS_PRECISION_AUTO : CS_PRECISION_FP32);
+      gtk_window_set_transient_for (GTK_WINDOW (self->gallery), GTK_WINDOW (self));
+      g_signal_connect_swapped (self->gallery, "before-edit", G_CALLBACK (flush_edit_group), self);
+    }
+  sync_gallery (self);
+  gtk_window_present (GTK_WINDOW (self->gallery));
+}
+
 static void
 update_panel (CsWindow *self)
 {
@@ -599,6 +623,7 @@ update_panel (CsWindow *self)
   gint64 playhead;
   double degree;
 
+  sync_gallery (self);
   if (self->project == NULL)
     return;
 
@@ -640,8 +665,6 @@ update_panel (CsWindow *self)
   adw_combo_row_set_selected (self->style_row, choice);
   gtk_adjustment_set_value (self->degree_adjustment, round (degree * 100));
   gtk_widget_set_sensitive (self->degree_row, style != NULL);
-  gtk_widget_set_sensitive (self->stability_row, style != NULL);
-  gtk_adjustment_set_value (self->stability_adjustment, round (cs_segment_get_stability (segment) * 100));
   gtk_widget_set_visible (self->crossfade_row, index + 1 < n_segments);
   if (index + 1 < n_segments)
     {
@@ -710,20 +733,6 @@ on_degree_changed (GtkAdjustment *adjustment,
     ok = cs_project_add_keyframe (self->project, playhead, degree,
                                   CS_INTERPOLATION_LINEAR, &error);
   if (!ok)
-    cs_window_toast (self, error->message);
-}
-
-static void
-on_stability_changed (GtkAdjustment *adjustment,
-                      CsWindow      *self)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (self->updating_panel || self->project == NULL)
-    return;
-  begin_edit_group (self, _("Change Stability"));
-  if (!cs_project_set_stability (self->project, selected_segment (self),
-                                 gtk_adjustment_get_value (adjustment) / 100.0, &error))
     cs_window_toast (self, error->message);
 }
 
@@ -1676,54 +1685,9 @@ on_preview_mode_setting (GSettings  *settings,
   else if (g_str_equal (mode, "split"))
     value = CS_PREVIEW_MODE_SPLIT;
   cs_preview_view_set_mode (self->preview_view, value);
-  gtk_toggle_button_set_active (value == CS_PREVIEW_MODE_STYLED ? self->mode_styled :
-                                value == CS_PREVIEW_MODE_SPLIT ? self->mode_split : self->mode_original,
-                                TRUE);
   g_free (self->preview_mode);
   self->preview_mode = g_steal_pointer (&mode);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PREVIEW_MODE]);
-}
-
-static void
-on_mode_toggled (GtkToggleButton *button,
-                 CsWindow        *self)
-{
-  const char *mode = button == self->mode_split ? "split"
-                     : button == self->mode_original ? "original" : "styled";
-
-  if (gtk_toggle_button_get_active (button))
-    g_settings_set_string (self->settings, "preview-mode", mode);
-}
-
-/* A narrow window (the panel folded over the editor) keeps the transport
- * to what fits. */
-static gboolean
-apply_folded (gpointer data)
-{
-  CsWindow *self = data;
-  gboolean folded = adw_flap_get_folded (self->flap);
-
-  self->fold_idle = 0;
-
-  gtk_widget_set_visible (GTK_WIDGET (self->duration_label), !folded);
-  gtk_widget_set_visible (GTK_WIDGET (self->rate_label), !folded);
-  /* Their keys (arrows, Home, End, Ctrl+S) still work. */
-  gtk_widget_set_visible (self->save_button, !folded && self->project != NULL);
-  gtk_widget_set_visible (self->skip_start_button, !folded);
-  gtk_widget_set_visible (self->previous_button, !folded);
-  gtk_widget_set_visible (self->next_button, !folded);
-  gtk_widget_set_visible (self->skip_end_button, !folded);
-  return G_SOURCE_REMOVE;
-}
-
-/* The flap folds while it is being allocated: change what is shown after. */
-static void
-on_folded (AdwFlap    *flap,
-           GParamSpec *pspec,
-           CsWindow   *self)
-{
-  if (self->fold_idle == 0)
-    self->fold_idle = g_idle_add (apply_folded, self);
 }
 
 static void
@@ -1980,6 +1944,8 @@ cs_window_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->preview, self);
     }
   stop_thumbnails (self);
+  if (self->gallery != NULL)
+    gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->gallery)));
   g_clear_handle_id (&self->group_timeout, g_source_remove);
   /* A window going away without asking (the application quitting) stops
    * its export; the job holds the application until its temporary file is gone. */
@@ -2084,13 +2050,6 @@ cs_window_class_init (CsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsWindow, duration_label);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, rate_label);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, play_button);
-  gtk_widget_class_bind_template_child (widget_class, CsWindow, skip_start_button);
-  gtk_widget_class_bind_template_child (widget_class, CsWindow, previous_button);
-  gtk_widget_class_bind_template_child (widget_class, CsWindow, next_button);
-  gtk_widget_class_bind_template_child (widget_class, CsWindow, skip_end_button);
-  gtk_widget_class_bind_template_child (widget_class, CsWindow, mode_styled);
-  gtk_widget_class_bind_template_child (widget_class, CsWindow, mode_split);
-  gtk_widget_class_bind_template_child (widget_class, CsWindow, mode_original);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, timeline_view);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, segment_group);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, style_row);
@@ -2098,8 +2057,6 @@ cs_window_class_init (CsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsWindow, degree_row);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, crossfade_row);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, crossfade_adjustment);
-  gtk_widget_class_bind_template_child (widget_class, CsWindow, stability_row);
-  gtk_widget_class_bind_template_child (widget_class, CsWindow, stability_adjustment);
   gtk_widget_class_bind_template_callback (widget_class, on_banner_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_recent_row_activated);
 
@@ -2119,6 +2076,7 @@ cs_window_class_init (CsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.split", NULL, action_timeline);
   gtk_widget_class_install_action (widget_class, "win.join", NULL, action_timeline);
   gtk_widget_class_install_action (widget_class, "win.add-keyframe", NULL, action_add_keyframe);
+  gtk_widget_class_install_action (widget_class, "win.style-gallery", NULL, action_style_gallery);
   gtk_widget_class_install_property_action (widget_class, "win.preview-mode", "preview-mode");
   gtk_widget_class_install_action (widget_class, "win.toggle-panel", NULL, action_toggle_panel);
 
@@ -2175,11 +2133,6 @@ cs_window_init (CsWindow *self)
   g_signal_connect (self->style_row, "notify::selected", G_CALLBACK (on_style_selected), self);
   g_signal_connect (self->degree_adjustment, "value-changed", G_CALLBACK (on_degree_changed), self);
   g_signal_connect (self->crossfade_adjustment, "value-changed", G_CALLBACK (on_crossfade_changed), self);
-  g_signal_connect (self->stability_adjustment, "value-changed", G_CALLBACK (on_stability_changed), self);
-  g_signal_connect (self->mode_styled, "toggled", G_CALLBACK (on_mode_toggled), self);
-  g_signal_connect (self->mode_split, "toggled", G_CALLBACK (on_mode_toggled), self);
-  g_signal_connect (self->mode_original, "toggled", G_CALLBACK (on_mode_toggled), self);
-  g_signal_connect (self->flap, "notify::folded", G_CALLBACK (on_folded), self);
 
   g_signal_connect (self->timeline_view, "notify::playhead", G_CALLBACK (on_playhead_changed), self);
   g_signal_connect (self->timeline_view, "notify::scrubbing", G_CALLBACK (on_scrubbing_changed), self);
