@@ -382,6 +382,7 @@ test_lists_and_chooses (void)
   g_assert_true (cs_project_get_can_undo (project));
   g_assert_cmpstr (gtk_string_object_get_string (adw_combo_row_get_selected_item (child (window, "style_row"))),
                    ==, cs_style_get_name (cs_style_library_lookup (styles, "wave")));
+  screenshot (GTK_WIDGET (window), "style-gallery-panel.png");
   g_assert_true (cs_project_undo (project));
   iterate (10);
   g_assert_null (cs_segment_get_style (cs_project_get_segment (project, 0)));
@@ -481,18 +482,19 @@ test_import_ml5 (void)
     }
   g_assert_cmpuint (count_entries (user_dir), ==, G_N_ELEMENTS (ml5));
 
-  /* An ONNX model, from the gallery too; a second import of the same file
-   * gets an id of its own. */
+  /* An ONNX model, from the gallery too, named after its folder since its
+   * file name says nothing; each import gets an id of its own. */
   onnx = g_build_filename (installed_dir, "wave", "model.onnx", NULL);
   import_through_gallery (gallery, onnx, &r);
   g_assert_no_error (r.error);
-  g_assert_cmpstr (r.id, ==, "model");
-  g_assert_cmpstr (cs_style_get_kind (cs_style_library_lookup (styles, "model")), ==, "onnx");
+  g_assert_cmpstr (r.id, ==, "wave-2");
+  g_assert_cmpstr (cs_style_get_kind (cs_style_library_lookup (styles, "wave-2")), ==, "onnx");
+  g_assert_cmpstr (cs_style_get_name (cs_style_library_lookup (styles, "wave-2")), ==, "Wave");
   import_result_clear (&r);
   import_through_gallery (gallery, onnx, &r);
   g_assert_no_error (r.error);
-  g_assert_cmpstr (r.id, ==, "model-2");
-  position_of (gallery, "model-2");
+  g_assert_cmpstr (r.id, ==, "wave-3");
+  position_of (gallery, "wave-3");
   import_result_clear (&r);
 
   /* udnie and wave were installed already: the user's copies replace them. */

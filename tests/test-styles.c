@@ -1037,6 +1037,17 @@ test_onnx_import (void)
   g_assert_cmpstr (cs_style_get_name (identity), ==, "Plain Identity");
   g_assert_cmpstr (cs_style_get_licence (identity), ==, "unknown");
 
+  /* A generic file name gives way to its folder's. */
+  {
+    g_autofree char *a = cs_onnx_style_default_stem ("/models/candy/model.onnx");
+    g_autofree char *b = cs_onnx_style_default_stem ("/models/candy.onnx");
+    g_autofree char *c = cs_onnx_style_default_stem ("/models/mosaic/Generator.ONNX");
+
+    g_assert_cmpstr (a, ==, "candy");
+    g_assert_cmpstr (b, ==, "candy");
+    g_assert_cmpstr (c, ==, "mosaic");
+  }
+
   /* The destination is never replaced. */
   g_assert_false (cs_onnx_style_import (identity_model, identity_folder, NULL, NULL, &error));
   g_assert_error (error, CS_STYLE_ERROR, CS_STYLE_ERROR_EXISTS);

@@ -928,7 +928,14 @@ cs_style_gallery_import (CsStyleGallery *self,
   data = g_new0 (ImportData, 1);
   data->kind = type == G_FILE_TYPE_DIRECTORY ? IMPORT_CHECKPOINT : IMPORT_ONNX;
   data->source = g_steal_pointer (&path);
-  data->id = unique_id (folder, basename);
+  if (data->kind == IMPORT_ONNX)
+    {
+      g_autofree char *stem = cs_onnx_style_default_stem (data->source);
+
+      data->id = unique_id (folder, stem);
+    }
+  else
+    data->id = unique_id (folder, basename);
   data->dest = g_build_filename (folder, data->id, NULL);
 
   self->import_cancellable = g_cancellable_new ();

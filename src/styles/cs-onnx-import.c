@@ -423,6 +423,29 @@ render_thumbnail (const char   *folder,
 
 /* Import ----------------------------------------------------------------------------- */
 
+char *
+cs_onnx_style_default_stem (const char *model_path)
+{
+  g_autofree char *base = g_path_get_basename (model_path);
+  char *dot = strrchr (base, '.');
+
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  /* Exporters' and model zoos' generic file names say nothing; the folder
+   * they sit in usually names the model. */
+  if (g_ascii_strcasecmp (base, "model") == 0 || g_ascii_strcasecmp (base, "style") == 0 ||
+      g_ascii_strcasecmp (base, "generator") == 0 || g_ascii_strcasecmp (base, "network") == 0)
+    {
+      g_autofree char *folder = g_path_get_dirname (model_path);
+      g_autofree char *parent = g_path_get_basename (folder);
+
+      if (strcmp (parent, ".") != 0 && strcmp (parent, "/") != 0)
+        return g_steal_pointer (&parent);
+    }
+  return g_steal_pointer (&base);
+}
+
+
 static void
 remove_folder (const char *path)
 {
@@ -443,13 +466,9 @@ remove_folder (const char *path)
 static char *
 default_name (const char *model_path)
 {
-  g_autofree char *base = g_path_get_basename (model_path);
+  g_autofree char *base = cs_onnx_style_default_stem (model_path);
   GString *name = g_string_new (NULL);
   gboolean word_start = TRUE;
-  char *dot = strrchr (base, '.');
-
-  if (dot != NULL && dot != base)
-    *dot = '\0';
   for (const char *p = base; *p != '\0'; p++)
     {
       if (*p == '_' || *p == '-')

@@ -20,7 +20,7 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  const char         *name;     /* shown to users; NULL: from the model's file name */
+  const char         *name;     /* shown to users; NULL: from cs_onnx_style_default_stem() */
   const char * const *authors;  /* NULL-terminated, or NULL for none known */
   const char         *licence;  /* NULL: "unknown" */
   const char         *source;   /* NULL: the model's path */
@@ -30,6 +30,11 @@ typedef struct {
 /* The largest size multiple looked for: networks with more down-sampling
  * than this are refused. */
 #define CS_ONNX_IMPORT_MAX_MULTIPLE 64
+
+/* The file name a style made from model_path is named after, without its
+ * extension: the model file's, or its folder's when the file has a generic
+ * name such as model.onnx. */
+char    *cs_onnx_style_default_stem (const char *model_path);
 
 /* Imports the model at model_path into the new style folder style_dir (its
  * parents are made as needed; an existing style_dir is CS_STYLE_ERROR_EXISTS).
