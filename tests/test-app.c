@@ -333,7 +333,10 @@ test_scrub (void)
   cs_timeline_view_pointer_press (timeline, ruler.origin.x + 10, y);
   g_assert_true (cs_timeline_view_get_scrubbing (timeline));
   start = g_get_monotonic_time ();
-  while (g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC)
+  /* Five seconds, and on a slow device until a frame made while moving
+   * shows (at most a minute). */
+  while (g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC ||
+         (g_hash_table_size (seen) < 2 && g_get_monotonic_time () - start < 60 * G_USEC_PER_SEC))
     {
       double t = (g_get_monotonic_time () - start) / 1e6;
       /* Back and forth over the ruler, a sweep every 2.5 s. */
@@ -570,6 +573,65 @@ test_save_and_reopen (void)
   close_window (window);
 }
 
+/* Playing runs the playhead with the clock and shows a stream of frames,
+ * without a main-loop iteration of 50 ms or more; pausing shows the full
+ * frame where it stopped. */
+static void
+test_playback (void)
+{
+  CsWindow *window;
+  CsTimelineView *timeline;
+  GtkButton *play;
+  GHashTable *seen;
+  gint64 start, first, worst = 0;
+  double elapsed, rate, advanced;
+  int num, den;
+
+  if (!need_data ())
+    return;
+
+  window = open_clip ("529.mp4");
+  timeline = child (window, "timeline_view");
+  play = child (window, "play_button");
+  cs_source_clip_get_frame_rate (cs_project_get_source (cs_window_get_project (window)), &num, &den);
+  rate = (double) num / den;
+  seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+
+  first = cs_timeline_view_get_playhead (timeline);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.play-pause", NULL);
+  g_assert_cmpstr (gtk_button_get_icon_name (play), ==, "media-playback-pause-symbolic");
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < 2 * G_USEC_PER_SEC)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      CsPreviewFrame *frame;
+
+      g_main_context_iteration (NULL, FALSE);
+      worst = MAX (worst, g_get_monotonic_time () - t0);
+      frame = cs_preview_view_get_frame (child (window, "preview_view"));
+      if (frame != NULL)
+        g_hash_table_add (seen, GINT_TO_POINTER ((int) cs_preview_frame_get_index (frame)));
+      g_usleep (2000);
+    }
+  elapsed = (g_get_monotonic_time () - start) / 1e6;
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.play-pause", NULL);
+  g_assert_cmpstr (gtk_button_get_icon_name (play), ==, "media-playback-start-symbolic");
+
+  advanced = (double) (cs_timeline_view_get_playhead (timeline) - first);
+  g_test_message ("playback: %.0f frames in %.2f s at %.2f fps, %u shown, the longest iteration %.1f ms",
+                  advanced, elapsed, rate, g_hash_table_size (seen), worst / 1000.0);
+  /* The clock, not the renders, moves the playhead. */
+  g_assert_cmpfloat (advanced, >, 0.7 * elapsed * rate);
+  g_assert_cmpfloat (advanced, <, 1.3 * elapsed * rate + 2);
+  g_assert_cmpuint (g_hash_table_size (seen), >=, 5);
+  g_assert_cmpint (worst, <, MAX_ITERATION_US);
+
+  settle (window);
+  g_assert_false (cs_preview_frame_is_proxy (cs_preview_view_get_frame (child (window, "preview_view"))));
+  g_hash_table_unref (seen);
+  close_window (window);
+}
+
 /* Preferences list the devices, lavapipe as the CPU, and a change of device
  * gives the open window a new preview worker that still answers. */
 static void
@@ -712,6 +774,7 @@ main (int   argc,
   g_test_add_func ("/app/open-bad-file", test_open_bad_file);
   g_test_add_func ("/app/open-each-clip", test_open_each_clip);
   g_test_add_func ("/app/scrub", test_scrub);
+  g_test_add_func ("/app/playback", test_playback);
   g_test_add_func ("/app/split-join-undo", test_split_join_undo);
   g_test_add_func ("/app/panel-and-pixels", test_panel_and_pixels);
   g_test_add_func ("/app/save-and-reopen", test_save_and_reopen);

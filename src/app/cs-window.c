@@ -57,6 +57,13 @@ struct _CsWindow {
   GtkLabel         *duration_label;
   GtkLabel         *rate_label;
   GtkButton        *play_button;
+  GtkWidget        *skip_start_button;
+  GtkWidget        *previous_button;
+  GtkWidget        *next_button;
+  GtkWidget        *skip_end_button;
+  GtkToggleButton  *mode_styled;
+  GtkToggleButton  *mode_split;
+  GtkToggleButton  *mode_original;
   CsTimelineView   *timeline_view;
   AdwPreferencesGroup *segment_group;
   AdwComboRow      *style_row;
@@ -64,6 +71,8 @@ struct _CsWindow {
   GtkWidget        *degree_row;
   GtkWidget        *crossfade_row;
   GtkAdjustment    *crossfade_adjustment;
+  GtkWidget        *stability_row;
+  GtkAdjustment    *stability_adjustment;
 
   GSettings        *settings;
   CsExportJob      *export_job;      /* the last export started here */
@@ -109,6 +118,7 @@ struct _CsWindow {
   gulong            project_handlers[4];
   guint             autosave_id;
   char             *preview_mode;
+  guint             fold_idle;
 };
 
 G_DEFINE_FINAL_TYPE (CsWindow, cs_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -131,6 +141,7 @@ static void request_frame        (CsWindow  *self,
                                   gint64     frame,
                                   gboolean   quick);
 static void stop_playback        (CsWindow  *self);
+static void open_audio           (CsWindow  *self);
 
 /* Helpers ------------------------------------------------------------------------------- */
 
@@ -665,6 +676,8 @@ update_panel (CsWindow *self)
   adw_combo_row_set_selected (self->style_row, choice);
   gtk_adjustment_set_value (self->degree_adjustment, round (degree * 100));
   gtk_widget_set_sensitive (self->degree_row, style != NULL);
+  gtk_widget_set_sensitive (self->stability_row, style != NULL);
+  gtk_adjustment_set_value (self->stability_adjustment, round (cs_segment_get_stability (segment) * 100));
   gtk_widget_set_visible (self->crossfade_row, index + 1 < n_segments);
   if (index + 1 < n_segments)
     {
@@ -733,6 +746,20 @@ on_degree_changed (GtkAdjustment *adjustment,
     ok = cs_project_add_keyframe (self->project, playhead, degree,
                                   CS_INTERPOLATION_LINEAR, &error);
   if (!ok)
+    cs_window_toast (self, error->message);
+}
+
+static void
+on_stability_changed (GtkAdjustment *adjustment,
+                      CsWindow      *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->updating_panel || self->project == NULL)
+    return;
+  begin_edit_group (self, _("Change Stability"));
+  if (!cs_project_set_stability (self->project, selected_segment (self),
+                                 gtk_adjustment_get_value (adjustment) / 100.0, &error))
     cs_window_toast (self, error->message);
 }
 
@@ -907,6 +934,7 @@ set_project (CsWindow  *self,
       cs_timeline_view_set_selected_segment (self->timeline_view, 0);
       cs_timeline_view_zoom_to_fit (self->timeline_view);
       start_thumbnails (self, decoder);
+      open_audio (self);
 
       duration = format_time (cs_source_clip_get_n_frames (source), self->rate_num, self->rate_den);
       slash = g_strdup_printf ("/ %s", duration);
@@ -932,6 +960,7 @@ set_project (CsWindow  *self,
   else
     {
       cs_timeline_view_set_project (self->timeline_view, NULL);
+      g_clear_object (&self->audio);
       cs_preview_set_project (self->preview, NULL);
       cs_preview_view_set_frame (self->preview_view, NULL);
       gtk_stack_set_visible_child_name (self->main_stack, "welcome");
@@ -1438,32 +1467,44 @@ static void
 stop_audio (CsWindow *self)
 {
   if (self->audio != NULL)
-    {
-      gtk_media_stream_pause (self->audio);
-      g_clear_object (&self->audio);
-    }
+    gtk_media_stream_pause (self->audio);
   self->audio_clock = FALSE;
 }
 
+/* The clip's sound, opened with the project when it has any: opening a
+ * media stream the first time loads GStreamer, which must not happen in
+ * the middle of playback. */
+static void
+open_audio (CsWindow *self)
+{
+  CsMediaInfo *info;
+  const char *path;
+
+  g_clear_object (&self->audio);
+  self->audio_clock = FALSE;
+  if (self->project == NULL || self->thumb_decoder == NULL || g_getenv ("CELSHADE_NO_AUDIO") != NULL)
+    return;
+  info = cs_decoder_get_info (self->thumb_decoder);
+  if (info == NULL || info->audio_streams == NULL || info->audio_streams->len == 0)
+    return;
+  path = cs_source_clip_get_path (cs_project_get_source (self->project));
+  self->audio = gtk_media_file_new_for_filename (path);
+  if (gtk_media_stream_get_error (self->audio) != NULL)
+    g_clear_object (&self->audio);
+}
+
 /* Plays the clip's sound with the pictures when the device keeps up with
- * the clip's rate at normal speed. */
+ * the clip's rate at normal speed; otherwise the pictures play alone. */
 static void
 start_audio (CsWindow *self)
 {
-  const char *path = cs_source_clip_get_path (cs_project_get_source (self->project));
   double rate = cs_preview_get_render_rate (self->preview, TRUE);
   gboolean unstyled = rate == 0.0;
 
-  stop_audio (self);
-  if (self->speed != 1.0 || (!unstyled && rate < frame_rate (self) * 0.95) ||
-      g_getenv ("CELSHADE_NO_AUDIO") != NULL)
+  self->audio_clock = FALSE;
+  if (self->audio == NULL || gtk_media_stream_get_error (self->audio) != NULL ||
+      self->speed != 1.0 || (!unstyled && rate < frame_rate (self) * 0.95))
     return;
-  self->audio = gtk_media_file_new_for_filename (path);
-  if (gtk_media_stream_get_error (self->audio) != NULL)
-    {
-      stop_audio (self);
-      return;
-    }
   gtk_media_stream_seek (self->audio, (gint64) (get_playhead (self) / frame_rate (self) * 1e6));
   gtk_media_stream_play (self->audio);
   self->audio_clock = TRUE;
@@ -1685,9 +1726,54 @@ on_preview_mode_setting (GSettings  *settings,
   else if (g_str_equal (mode, "split"))
     value = CS_PREVIEW_MODE_SPLIT;
   cs_preview_view_set_mode (self->preview_view, value);
+  gtk_toggle_button_set_active (value == CS_PREVIEW_MODE_STYLED ? self->mode_styled :
+                                value == CS_PREVIEW_MODE_SPLIT ? self->mode_split : self->mode_original,
+                                TRUE);
   g_free (self->preview_mode);
   self->preview_mode = g_steal_pointer (&mode);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PREVIEW_MODE]);
+}
+
+static void
+on_mode_toggled (GtkToggleButton *button,
+                 CsWindow        *self)
+{
+  const char *mode = button == self->mode_split ? "split"
+                     : button == self->mode_original ? "original" : "styled";
+
+  if (gtk_toggle_button_get_active (button))
+    g_settings_set_string (self->settings, "preview-mode", mode);
+}
+
+/* A narrow window (the panel folded over the editor) keeps the transport
+ * to what fits. */
+static gboolean
+apply_folded (gpointer data)
+{
+  CsWindow *self = data;
+  gboolean folded = adw_flap_get_folded (self->flap);
+
+  self->fold_idle = 0;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->duration_label), !folded);
+  gtk_widget_set_visible (GTK_WIDGET (self->rate_label), !folded);
+  /* Their keys (arrows, Home, End, Ctrl+S) still work. */
+  gtk_widget_set_visible (self->save_button, !folded && self->project != NULL);
+  gtk_widget_set_visible (self->skip_start_button, !folded);
+  gtk_widget_set_visible (self->previous_button, !folded);
+  gtk_widget_set_visible (self->next_button, !folded);
+  gtk_widget_set_visible (self->skip_end_button, !folded);
+  return G_SOURCE_REMOVE;
+}
+
+/* The flap folds while it is being allocated: change what is shown after. */
+static void
+on_folded (AdwFlap    *flap,
+           GParamSpec *pspec,
+           CsWindow   *self)
+{
+  if (self->fold_idle == 0)
+    self->fold_idle = g_idle_add (apply_folded, self);
 }
 
 static void
@@ -2050,6 +2136,13 @@ cs_window_class_init (CsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsWindow, duration_label);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, rate_label);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, play_button);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, skip_start_button);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, previous_button);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, next_button);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, skip_end_button);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, mode_styled);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, mode_split);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, mode_original);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, timeline_view);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, segment_group);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, style_row);
@@ -2057,6 +2150,8 @@ cs_window_class_init (CsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsWindow, degree_row);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, crossfade_row);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, crossfade_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, stability_row);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, stability_adjustment);
   gtk_widget_class_bind_template_callback (widget_class, on_banner_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_recent_row_activated);
 
@@ -2133,6 +2228,11 @@ cs_window_init (CsWindow *self)
   g_signal_connect (self->style_row, "notify::selected", G_CALLBACK (on_style_selected), self);
   g_signal_connect (self->degree_adjustment, "value-changed", G_CALLBACK (on_degree_changed), self);
   g_signal_connect (self->crossfade_adjustment, "value-changed", G_CALLBACK (on_crossfade_changed), self);
+  g_signal_connect (self->stability_adjustment, "value-changed", G_CALLBACK (on_stability_changed), self);
+  g_signal_connect (self->mode_styled, "toggled", G_CALLBACK (on_mode_toggled), self);
+  g_signal_connect (self->mode_split, "toggled", G_CALLBACK (on_mode_toggled), self);
+  g_signal_connect (self->mode_original, "toggled", G_CALLBACK (on_mode_toggled), self);
+  g_signal_connect (self->flap, "notify::folded", G_CALLBACK (on_folded), self);
 
   g_signal_connect (self->timeline_view, "notify::playhead", G_CALLBACK (on_playhead_changed), self);
   g_signal_connect (self->timeline_view, "notify::scrubbing", G_CALLBACK (on_scrubbing_changed), self);
