@@ -252,6 +252,36 @@ test_welcome (void)
   g_assert_cmpstr (gtk_stack_get_visible_child_name (child (window, "main_stack")), ==, "welcome");
   g_assert_false (gtk_widget_get_visible (child (window, "export_button")));
   screenshot (window, "welcome.png");
+
+  /* The about window and the shortcuts window open from the menu's actions. */
+  {
+    static const char *const actions[] = { "app.about", "win.show-help-overlay" };
+    static const char *const types[] = { "AdwAboutWindow", "GtkShortcutsWindow" };
+
+    for (guint a = 0; a < G_N_ELEMENTS (actions); a++)
+      {
+        GtkWindow *found = NULL;
+
+        g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), actions[a], NULL));
+        for (int i = 0; i < 500 && found == NULL; i++)
+          {
+            GListModel *toplevels = gtk_window_get_toplevels ();
+
+            g_main_context_iteration (NULL, FALSE);
+            for (guint t = 0; t < g_list_model_get_n_items (toplevels); t++)
+              {
+                g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, t);
+
+                if (g_str_equal (G_OBJECT_TYPE_NAME (toplevel), types[a]) &&
+                    gtk_widget_get_visible (GTK_WIDGET (toplevel)))
+                  found = toplevel;
+              }
+            g_usleep (2000);
+          }
+        g_assert_nonnull (found);
+        gtk_window_destroy (found);
+      }
+  }
   close_window (window);
 }
 
