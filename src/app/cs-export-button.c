@@ -16,7 +16,6 @@ struct _CsExportButton
 
   /* Template children. */
   GtkMenuButton  *menu_button;
-  GtkProgressBar *button_bar;
   GtkLabel       *button_label;
   GtkLabel       *title_label;
   GtkProgressBar *progress_bar;
@@ -291,7 +290,6 @@ update (CsExportButton *self)
 
   /* Translators: the share of an export done, in percent. */
   percent = g_strdup_printf (_("%d %%"), (int) floor (fraction * 100));
-  gtk_progress_bar_set_fraction (self->button_bar, fraction);
   gtk_progress_bar_set_fraction (self->progress_bar, fraction);
   gtk_label_set_label (self->button_label, percent);
 
@@ -404,7 +402,6 @@ cs_export_button_class_init (CsExportButtonClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/celshade/Celshade/cs-export-button.ui");
   gtk_widget_class_bind_template_child (widget_class, CsExportButton, menu_button);
-  gtk_widget_class_bind_template_child (widget_class, CsExportButton, button_bar);
   gtk_widget_class_bind_template_child (widget_class, CsExportButton, button_label);
   gtk_widget_class_bind_template_child (widget_class, CsExportButton, title_label);
   gtk_widget_class_bind_template_child (widget_class, CsExportButton, progress_bar);
