@@ -594,10 +594,30 @@ make_material (void)
   g_autofree char *out = NULL, *err = NULL;
   int status = 0;
 
+  g_autofree char *stamp_path = NULL;
+  g_autofree char *stamp = NULL;
+  g_autofree char *old_stamp = NULL;
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  const char *sources[] = { "tests/vtoonify/make_reference.py", "tools/vtoonify/export.py",
+                            "tools/vtoonify/networks.py" };
+
   material = g_build_filename (builddir ? builddir : ".", "vtoonify-material", NULL);
   manifest = g_build_filename (material, "manifest.json", NULL);
-  if (g_file_test (manifest, G_FILE_TEST_EXISTS))
+  stamp_path = g_build_filename (material, "sources.sha256", NULL);
+  /* The material is made again whenever the scripts that make it change. */
+  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+    {
+      g_autofree char *path = g_build_filename (srcdir ? srcdir : ".", "..", sources[i], NULL);
+      g_autofree char *text = NULL;
+      gsize len = 0;
+      if (g_file_get_contents (path, &text, &len, NULL))
+        g_checksum_update (sum, (const guchar *) text, len);
+    }
+  stamp = g_strdup (g_checksum_get_string (sum));
+  if (g_file_test (manifest, G_FILE_TEST_EXISTS) &&
+      g_file_get_contents (stamp_path, &old_stamp, NULL, NULL) && g_strcmp0 (old_stamp, stamp) == 0)
     return;
+  g_unlink (manifest);
   if (!g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
     {
       skip_reason = g_strdup ("/usr/bin/python3 is missing: cannot compute the PyTorch reference");
@@ -613,6 +633,8 @@ make_material (void)
     skip_reason = g_strdup_printf ("PyTorch is not installed (python3-torch): %s", err);
   else if (!g_spawn_check_wait_status (status, &error))
     g_error ("make_reference.py failed: %s\n%s%s", error->message, out, err);
+  else if (!g_file_set_contents (stamp_path, stamp, -1, &error))
+    g_error ("%s", error->message);
 }
 
 int

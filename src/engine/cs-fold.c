@@ -294,6 +294,20 @@ fold_repeat (CsGraph *g, CsNode *n, CsTensor *o)
     }
 }
 
+/* A product of known matrices is folded only when it is cheap next to
+ * loading a model (a code through a mapping network, not two weight
+ * matrices multiplied); the device runs larger ones. */
+static gboolean
+small_product (CsGraph *g, CsNode *n, CsTensor *o)
+{
+  CsTensor *a = input (g, n, 0);
+  double k = a->rank >= 1 ? (double) a->dims[a->rank - 1] : 1;
+
+  if (n->op == CS_OP_GEMM && cs_node_attr_int (n, "transA", 0) && a->rank == 2)
+    k = (double) a->dims[0];
+  return (double) cs_tensor_numel (o) * k <= 1e9;
+}
+
 gboolean
 cs_fold_node (CsGraph *g, CsNode *node)
 {
@@ -338,13 +352,13 @@ cs_fold_node (CsGraph *g, CsNode *node)
       fold_binary (g, node, o);
       break;
     case CS_OP_MATMUL:
-      if (!is_const_float (input (g, node, 1)))
+      if (!is_const_float (input (g, node, 1)) || !small_product (g, node, o))
         return FALSE;
       o->data = g_new (float, MAX (cs_tensor_numel (o), 1));
       done = fold_matmul (g, node, o);
       break;
     case CS_OP_GEMM:
-      if (!is_const_float (input (g, node, 1)) ||
+      if (!is_const_float (input (g, node, 1)) || !small_product (g, node, o) ||
           (input (g, node, 2) != NULL && !is_const_float (input (g, node, 2))))
         return FALSE;
       o->data = g_new (float, MAX (cs_tensor_numel (o), 1));
