@@ -558,6 +558,32 @@ test_import_refusals (void)
   g_assert_cmpuint (count_entries (user_dir), ==, n_entries);
   import_result_clear (&r);
 
+  /* Stopped halfway: nothing is added, and no dialog is needed. */
+  {
+    g_autofree char *checkpoint = g_build_filename (data_dir, "styles", "ml5", "la_muse", NULL);
+    g_autoptr(GFile) file = g_file_new_for_path (checkpoint);
+    gulong handler;
+
+    memset (&r, 0, sizeof r);
+    handler = g_signal_connect (gallery, "import-finished", G_CALLBACK (on_import_finished), &r);
+    cs_style_gallery_import (gallery, file);
+    g_assert_true (cs_style_gallery_get_importing (gallery));
+    /* The progress shows once the revealer has slid in. */
+    for (int i = 0; i < 20; i++)
+      {
+        g_main_context_iteration (NULL, FALSE);
+        g_usleep (15000);
+      }
+    screenshot (GTK_WIDGET (gallery), "style-gallery-importing.png");
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gallery), "gallery.cancel-import", NULL));
+    wait_until (import_done, &r, 300, "the import to stop");
+    g_signal_handler_disconnect (gallery, handler);
+    g_assert_error (r.error, CS_STYLE_ERROR, CS_STYLE_ERROR_CANCELLED);
+    g_assert_null (find_toplevel (ADW_TYPE_MESSAGE_DIALOG, GTK_WINDOW (gallery)));
+    g_assert_cmpuint (count_entries (user_dir), ==, n_entries);
+    import_result_clear (&r);
+  }
+
   close_window (window);
 }
 

@@ -865,6 +865,14 @@ on_import_done (GObject      *source_object,
   set_importing (self, FALSE, NULL);
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
+      /* The engine's own cancellation error may surface from inside an
+       * importer; either way the user stopped it. */
+      if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))) &&
+          !g_error_matches (error, CS_STYLE_ERROR, CS_STYLE_ERROR_CANCELLED))
+        {
+          g_clear_error (&error);
+          g_set_error_literal (&error, CS_STYLE_ERROR, CS_STYLE_ERROR_CANCELLED, _("The import was cancelled"));
+        }
       if (g_error_matches (error, CS_STYLE_ERROR, CS_STYLE_ERROR_CANCELLED))
         toast (self, _("Import stopped; nothing was added"));
       else
