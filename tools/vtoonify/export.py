@@ -54,6 +54,12 @@ def check_state(model, state, what):
     """Refuses, naming them, parameters that are missing, unexpected or of
     another shape than `model` expects."""
     want = model.state_dict()
+    state = dict(state)
+    # Batch-norm step counters are bookkeeping of training, absent from files
+    # saved by older PyTorch; inference never reads them.
+    for k in want:
+        if k.endswith("num_batches_tracked") and k not in state:
+            state[k] = torch.zeros((), dtype=torch.long)
     missing = [k for k in want if k not in state]
     extra = [k for k in state if k not in want]
     shaped = [f"{k} (has {list(state[k].shape)}, expected {list(want[k].shape)})"
@@ -67,7 +73,8 @@ def check_state(model, state, what):
         problems.append("parameters of the wrong shape: " + ", ".join(shaped))
     if problems:
         raise CheckpointError(f"{what}: " + "; ".join(problems))
-    model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
+    model.load_state_dict({k: v if k.endswith("num_batches_tracked") else v.float()
+                           for k, v in state.items()}, strict=True)
 
 
 def _div_from(state, key, full, what):
