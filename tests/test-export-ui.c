@@ -6,8 +6,10 @@
  * after confirmation) while the window keeps answering, and the file is
  * checked with ffprobe and, frame by frame, against celshade-render
  * --project of the saved project; a selected segment exports its frames
- * alone; closing the window during an export asks, stops it, and leaves
- * nothing behind. A screenshot of the dialog goes to screenshots/.
+ * alone; a destination that cannot be written fails with the reason;
+ * closing the window during an export asks, stops it, and leaves nothing
+ * behind. Screenshots of the dialog, the running export, its popover and
+ * the toasts go to screenshots/.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -397,6 +399,12 @@ on_started (CsExportDialog *dialog,
 }
 
 static gboolean
+job_given (gpointer data)
+{
+  return ((Started *) data)->job != NULL;
+}
+
+static gboolean
 window_gone (gpointer data)
 {
   return *(gpointer *) data == NULL;
@@ -565,8 +573,7 @@ test_export_and_compare (void)
   question = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
   g_assert_nonnull (question);
   adw_message_dialog_response (question, "replace");
-  iterate (20);
-  g_assert_nonnull (started.job);
+  wait_until (job_given, &started, 30, "the export to start");
   /* The dialog is gone; the window runs the job and shows it. */
   g_assert_null (find_toplevel (CS_TYPE_EXPORT_DIALOG));
   g_assert_true (gtk_widget_get_visible (child (window, "export_progress")));
@@ -672,8 +679,7 @@ test_export_and_compare (void)
   g_assert_true (cs_export_dialog_set_codec (dialog, CS_VIDEO_CODEC_FFV1));
   cs_export_dialog_set_range (dialog, CS_EXPORT_RANGE_SEGMENT);
   cs_export_dialog_export (dialog);
-  iterate (20);
-  g_assert_nonnull (started.job);
+  wait_until (job_given, &started, 30, "the export to start");
   wait_until (job_ended, started.job, 300, "the segment's export to end");
   g_assert_cmpint (cs_export_job_get_state (started.job), ==, CS_EXPORT_STATE_DONE);
   value = ffprobe_value (segment_out, "v:0", "stream=nb_read_frames");
@@ -696,6 +702,42 @@ test_export_and_compare (void)
     g_assert_cmpfloat (p, >, 40.0);
   }
   g_assert_cmpuint (count_partial_files (folder), ==, 0);
+  g_clear_object (&started.job);
+  close_window (window);
+}
+
+/* A destination that cannot be written: the job fails with the reason,
+ * which the window shows, and writes nothing. */
+static void
+test_failure (void)
+{
+  g_autofree char *clip = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path ("/proc/celshade-export.mkv");
+  Started started = { NULL };
+  CsWindow *window;
+  CsExportDialog *dialog;
+  const GError *error;
+
+  if (!need_data ())
+    return;
+  clip = lavfi_clip ();
+  window = open_path (clip);
+  style_segment (window, 0, "Udnie", 100);
+  dialog = open_dialog (window);
+  g_signal_connect (dialog, "export-started", G_CALLBACK (on_started), &started);
+  cs_export_dialog_set_file (dialog, file);
+  cs_export_dialog_export (dialog);
+  wait_until (job_given, &started, 30, "the export to start");
+  wait_until (job_ended, started.job, 120, "the export to fail");
+  g_assert_cmpint (cs_export_job_get_state (started.job), ==, CS_EXPORT_STATE_FAILED);
+  error = cs_export_job_get_error (started.job);
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_error_matches (error, CS_MEDIA_ERROR, CS_MEDIA_ERROR_WRITE));
+  g_assert_false (g_file_query_exists (file, NULL));
+  iterate (50);
+  g_assert_false (gtk_widget_get_visible (child (window, "export_progress")));
+  screenshot (GTK_WIDGET (window), "export-failed.png");
   g_clear_object (&started.job);
   close_window (window);
 }
@@ -743,8 +785,7 @@ test_close_during_export (void)
     cs_export_dialog_set_file (dialog, file);
   }
   cs_export_dialog_export (dialog);
-  iterate (20);
-  g_assert_nonnull (started.job);
+  wait_until (job_given, &started, 30, "the export to start");
   wait_until (job_started_frames, started.job, 300, "the export's first frame");
   g_assert_true (cs_export_job_is_running (started.job));
 
@@ -864,6 +905,7 @@ main (int   argc,
   g_test_add_func ("/export-ui/sizes", test_sizes);
   g_test_add_func ("/export-ui/dialog", test_dialog);
   g_test_add_func ("/export-ui/export-and-compare", test_export_and_compare);
+  g_test_add_func ("/export-ui/failure", test_failure);
   g_test_add_func ("/export-ui/close-during-export", test_close_during_export);
   status = g_test_run ();
 
