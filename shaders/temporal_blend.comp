@@ -81,7 +81,13 @@ void main()
       ivec2 a = ivec2(f0);
       vec3 warped = mix(mix(history_at(prev, a.x, a.y), history_at(prev, a.x + 1, a.y), t.x),
                         mix(history_at(prev, a.x, a.y + 1), history_at(prev, a.x + 1, a.y + 1), t.x), t.y);
-      out_rgb = mix(s, warped, w);
+      // The pull towards the previous frame fades where it would change the
+      // frame most: small flicker goes entirely, a large difference (a
+      // style that repaints whole strokes, a flow gone wrong) only in part,
+      // so that the frame keeps its own structure and nothing ghosts.
+      vec3 pull = w * (warped - s);
+      float r = length(pull) / q.limit;
+      out_rgb = s + pull / sqrt(1.0 + r * r);
       for (uint k = 0u; k < 3u; k++)
         styled[k * plane + i] = sfloat(out_rgb[k]);
     }

@@ -18,6 +18,17 @@ layout(binding = 0) readonly buffer Pyramid { float pyr[]; };
 layout(binding = 1) readonly buffer Flow { vec2 flow[]; };
 layout(binding = 2) writeonly buffer Confidence { float confidence[]; };
 layout(binding = 3) buffer ParamsBuf { Params q; };
+// Level 0's Lucas–Kanade estimates, backward first: .z says how much texture
+// pinned each one down.
+layout(binding = 4) readonly buffer Raw { vec4 raw[]; };
+
+// Texture (squared luma gradient over a 7 × 7 window) below which the two
+// flows cannot be told apart from noise: there the forward-backward check
+// tolerates up to FLAT_TOLERANCE more (flow pixels squared). A flat area
+// hides no occlusion the luma check would not see, and its flow comes from
+// the textured areas around it.
+const float FLAT = 400.0;
+const float FLAT_TOLERANCE = 2.0;
 
 uvec4 lv;
 
@@ -64,7 +75,8 @@ float pixel_agreement(uint cur, uint prev, ivec2 c, out float change)
     return 0.0;
   vec2 f = flow_bilinear(1u, s);
   vec2 d = b + f;
-  float tolerance = q.fb_rel * (dot(b, b) + dot(f, f)) + q.fb_abs;
+  float flat_area = FLAT / (FLAT + raw[uint(c.y) * lv.x + uint(c.x)].z);
+  float tolerance = q.fb_rel * (dot(b, b) + dot(f, f)) + q.fb_abs + FLAT_TOLERANCE * flat_area;
   change = abs(luma(cur, c.x, c.y) - luma_bilinear(prev, s));
   return exp(-dot(d, d) / tolerance);
 }

@@ -29,7 +29,7 @@ layout(binding = 3) writeonly buffer Raw { vec4 raw[]; };
 const int R = 3;
 const int ITERATIONS = 5;
 // Squared luma gradient per window pixel below which a window counts as flat.
-const float LAMBDA = 0.25 * float((2 * R + 1) * (2 * R + 1));
+const float LAMBDA = 4.0 * float((2 * R + 1) * (2 * R + 1));
 
 uvec4 lv;
 

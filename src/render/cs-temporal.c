@@ -27,9 +27,10 @@ typedef struct {
   float   mad;
   float   unsure;
   guint32 cut;
+  float   limit;
 } TemporalParams;
 
-G_STATIC_ASSERT (sizeof (TemporalParams) == 48);
+G_STATIC_ASSERT (sizeof (TemporalParams) == 52);
 
 #define MAX_LEVELS 6
 
@@ -54,16 +55,21 @@ G_STATIC_ASSERT (sizeof (TemporalPush) == 128);
  * gives MAX_WEIGHT · (1 − (1 − s)⁴): flicker falls quickly over the first
  * half of the range (at 0.5 the weight is 94 % of the largest), and the
  * second half trades the last of it against lag. */
-#define MAX_WEIGHT 0.95f
+#define MAX_WEIGHT 0.97f
 /* A scene cut: the mean absolute luma change (0..255) or the share of
  * pixels with unsure flow above these. */
 #define CUT_MEAN_CHANGE 48.0f
 #define CUT_UNSURE 0.6f
 /* Luma change (0..255) at which a pixel's confidence falls to 1/e. */
-#define SIGMA_LUMA 16.0f
+#define SIGMA_LUMA 32.0f
 /* Forward-backward tolerance: relative and absolute (flow pixels squared). */
 #define FB_RELATIVE 0.01f
-#define FB_ABSOLUTE 0.5f
+#define FB_ABSOLUTE 1.0f
+/* The change the blend makes to a pixel (RGB distance, 0..255 a channel) is
+ * softly limited around this: it removes flicker of the size most styles
+ * have in full, and keeps the frame's own structure where a style repaints
+ * whole strokes from frame to frame. */
+#define PULL_LIMIT 48.0f
 
 #define GROUP 16
 
@@ -235,7 +241,7 @@ typedef struct {
   const char   *shader;
   guint32       spec[2];
   guint         n_spec;
-  CsBuffer     *buffers[4];
+  CsBuffer     *buffers[5];
   guint         n_buffers;
   StepTensor    tensor;
   TemporalPush  push;
@@ -267,9 +273,10 @@ set_buffers (Step     *step,
              CsBuffer *a,
              CsBuffer *b,
              CsBuffer *c,
-             CsBuffer *d)
+             CsBuffer *d,
+             CsBuffer *e)
 {
-  CsBuffer *all[4] = { a, b, c, d };
+  CsBuffer *all[5] = { a, b, c, d, e };
 
   step->n_buffers = n;
   memcpy (step->buffers, all, sizeof all);
@@ -287,13 +294,13 @@ build_steps (CsTemporalPass *self)
   Step *st;
 
   st = add_step (steps, "temporal_luma", TENSOR_INPUT, w0, h0, 1);
-  set_buffers (st, 2, self->pyramid, self->params, NULL, NULL);
+  set_buffers (st, 2, self->pyramid, self->params, NULL, NULL, NULL);
   fill_push (self, &st->push, 0);
   for (guint l = 1; l < self->n_levels; l++)
     {
       st = add_step (steps, "temporal_down", TENSOR_NONE, groups_for (self->level[l][0]),
                      groups_for (self->level[l][1]), 1);
-      set_buffers (st, 2, self->pyramid, self->params, NULL, NULL);
+      set_buffers (st, 2, self->pyramid, self->params, NULL, NULL, NULL);
       fill_push (self, &st->push, l);
     }
 
@@ -302,12 +309,12 @@ build_steps (CsTemporalPass *self)
       guint32 gx = groups_for (self->level[l][0]), gy = groups_for (self->level[l][1]);
 
       st = add_step (steps, "temporal_flow", TENSOR_NONE, gx, gy, 2);
-      set_buffers (st, 4, self->pyramid, self->flow, self->params, self->raw);
+      set_buffers (st, 4, self->pyramid, self->flow, self->params, self->raw, NULL);
       fill_push (self, &st->push, l);
       for (guint k = 0; k < SMOOTHING_STEPS; k++)
         {
           st = add_step (steps, "temporal_smooth", TENSOR_NONE, gx, gy, 2);
-          set_buffers (st, 4, self->raw, self->scratch, self->flow, self->params);
+          set_buffers (st, 4, self->raw, self->scratch, self->flow, self->params, NULL);
           fill_push (self, &st->push, l);
           /* From the estimates (0) into scratch (1) and flow (2) in turn,
            * the last step into the flow. */
@@ -318,14 +325,14 @@ build_steps (CsTemporalPass *self)
     }
 
   st = add_step (steps, "temporal_confidence", TENSOR_NONE, w0, h0, 1);
-  set_buffers (st, 4, self->pyramid, self->flow, self->confidence, self->params);
+  set_buffers (st, 5, self->pyramid, self->flow, self->confidence, self->params, self->raw);
   fill_push (self, &st->push, 0);
   st = add_step (steps, "temporal_cut", TENSOR_NONE, 1, 1, 1);
-  set_buffers (st, 3, self->pyramid, self->confidence, self->params, NULL);
+  set_buffers (st, 3, self->pyramid, self->confidence, self->params, NULL, NULL);
   fill_push (self, &st->push, 0);
   st = add_step (steps, "temporal_blend", TENSOR_OUTPUT, groups_for ((guint32) self->tensor_width),
                  groups_for ((guint32) self->tensor_height), 1);
-  set_buffers (st, 4, self->history, self->flow, self->confidence, self->params);
+  set_buffers (st, 4, self->history, self->flow, self->confidence, self->params, NULL);
   fill_push (self, &st->push, 0);
   return steps;
 }
@@ -485,8 +492,8 @@ cs_temporal_pass_time (CsTemporalPass  *self,
         .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
         .descriptorPool = pool, .descriptorSetCount = 1, .pSetLayouts = &pipes[i]->set_layout,
       };
-      VkDescriptorBufferInfo binfo[5];
-      VkWriteDescriptorSet writes[5];
+      VkDescriptorBufferInfo binfo[6];
+      VkWriteDescriptorSet writes[6];
       guint n = 0;
 
       if (vkAllocateDescriptorSets (dev, &ainfo, &sets[i]) != VK_SUCCESS)
@@ -630,6 +637,7 @@ cs_temporal_pass_begin_frame (CsTemporalPass *self)
   q->mad = 0.0f;
   q->unsure = 0.0f;
   q->cut = 0;
+  q->limit = PULL_LIMIT;
 }
 
 void
