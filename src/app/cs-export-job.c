@@ -4,7 +4,11 @@
  */
 #include "cs-config.h"
 
+#include <errno.h>
 #include <math.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 
@@ -152,20 +156,37 @@ set_state (CsExportJob   *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
-/* The render's thread: below the UI's priority (the decoder's and the
- * encoder's threads it starts inherit it), so that the window stays smooth. */
+/* The render's thread runs below the UI and below the preview (the
+ * decoder's and the encoder's threads it starts inherit it): while the user
+ * scrubs, the frame on screen comes first; when nothing else runs, the
+ * export has every core anyway. */
 static void
-run_thread (GTask        *task,
-            gpointer      source_object,
-            gpointer      task_data,
-            GCancellable *cancellable)
+lower_priority (void)
 {
-  CsExportJob *self = source_object;
-  CsClipRenderer *renderer = task_data;
+  cs_preview_lower_thread_priority ();
+#ifdef SYS_gettid
+  {
+    id_t tid = (id_t) syscall (SYS_gettid);
+    int now;
+
+    errno = 0;
+    now = getpriority (PRIO_PROCESS, tid);
+    if (errno == 0)
+      setpriority (PRIO_PROCESS, tid, MIN (now + 5, 19));
+  }
+#endif
+}
+
+static gpointer
+export_thread (gpointer data)
+{
+  g_autoptr(GTask) task = data;
+  CsExportJob *self = g_task_get_source_object (task);
+  CsClipRenderer *renderer = g_task_get_task_data (task);
   g_autoptr(CsDevice) device = NULL;
   g_autoptr(GError) error = NULL;
 
-  cs_preview_lower_thread_priority ();
+  lower_priority ();
 
   /* The device the preferences name; one that cannot be opened falls back
    * to the automatic choice, as the preview does. */
@@ -182,10 +203,11 @@ run_thread (GTask        *task,
   if (device != NULL)
     cs_clip_renderer_set_device (renderer, device);
 
-  if (cs_clip_renderer_run (renderer, cancellable, &error))
+  if (cs_clip_renderer_run (renderer, g_task_get_cancellable (task), &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, g_steal_pointer (&error));
+  return NULL;
 }
 
 static void
@@ -248,7 +270,9 @@ cs_export_job_start (CsExportJob *self)
   task = g_task_new (self, self->cancellable, on_run_done, NULL);
   g_task_set_source_tag (task, cs_export_job_start);
   g_task_set_task_data (task, g_object_ref (self->renderer), g_object_unref);
-  g_task_run_in_thread (task, run_thread);
+  /* A thread of its own rather than GTask's pool: its lowered priority
+   * must not stay with a pool thread that later does the UI's errands. */
+  g_thread_unref (g_thread_new ("cs-export", export_thread, g_steal_pointer (&task)));
 }
 
 void
