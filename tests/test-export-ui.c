@@ -479,6 +479,32 @@ test_dialog (void)
   g_assert_cmpint (cs_export_dialog_get_quality (dialog), ==, 51);
   cs_export_dialog_set_quality (dialog, 20);
   g_assert_cmpint (cs_export_dialog_get_quality (dialog), ==, 20);
+  /* Each container lists exactly the codecs the media layer says it can hold. */
+  {
+    static const CsContainer containers[] = { CS_CONTAINER_WEBM, CS_CONTAINER_MKV, CS_CONTAINER_MP4 };
+
+    for (guint i = 0; i < G_N_ELEMENTS (containers); i++)
+      {
+        g_autoptr(GPtrArray) codecs = cs_container_list_codecs (containers[i]);
+
+        g_assert_true (cs_export_dialog_set_container (dialog, containers[i]));
+        g_assert_cmpuint (g_list_model_get_n_items (adw_combo_row_get_model (dialog_child (dialog, "codec_row"))),
+                          ==, codecs->len);
+      }
+  }
+  /* A quality keeps its distance from the codec's default across codecs:
+   * x264's 20 (3 better than its 23) is VP9's 29 (3 better than its 32). */
+  if (cs_export_dialog_set_codec (dialog, CS_VIDEO_CODEC_VP9))
+    {
+      const char *subtitle = adw_action_row_get_subtitle (dialog_child (dialog, "quality_row"));
+
+      g_assert_cmpint (cs_export_dialog_get_quality (dialog), ==,
+                       20 - cs_video_codec_get_info (CS_VIDEO_CODEC_H264)->crf_default +
+                       cs_video_codec_get_info (CS_VIDEO_CODEC_VP9)->crf_default);
+      g_assert_nonnull (strstr (subtitle, "29"));
+      g_assert_true (cs_export_dialog_set_codec (dialog, CS_VIDEO_CODEC_H264));
+      g_assert_cmpint (cs_export_dialog_get_quality (dialog), ==, 20);
+    }
 
   /* 960×400: the source, then 360p; nothing larger. */
   sizes = adw_combo_row_get_model (dialog_child (dialog, "size_row"));

@@ -280,8 +280,8 @@ follow_extension (CsExportDialog *self)
     *dot = '\0';
   renamed = g_strdup_printf ("%s.%s", name, ext);
   parent = g_file_get_parent (self->file);
-  g_set_object (&self->file, g_file_get_child (parent, renamed));
-  g_object_unref (self->file);
+  g_clear_object (&self->file);
+  self->file = g_file_get_child (parent, renamed);
   update_file_row (self);
 }
 
