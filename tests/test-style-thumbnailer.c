@@ -356,6 +356,53 @@ test_failures (void)
   g_test_message ("%s", g->message);
 }
 
+static void remove_tree (const char *path);
+
+/* A style imported again into the same folder is never shown with the
+ * pictures, or the network, of the one before. */
+static void
+test_reimported (void)
+{
+  g_autoptr(GPtrArray) got = NULL;
+  g_autoptr(CsStyleThumbnailer) t = NULL;
+  g_autofree char *folder = g_build_filename (tmp_dir, "again", NULL);
+  g_autofree char *udnie_ckpt = g_build_filename (data_dir, "styles", "ml5", "udnie", NULL);
+  g_autofree char *wave_ckpt = g_build_filename (data_dir, "styles", "ml5", "wave", NULL);
+  g_autoptr(CsStyle) first = NULL;
+  g_autoptr(CsStyle) second = NULL;
+  g_autoptr(GError) error = NULL;
+  Got *a, *b;
+
+  if (!need_data ())
+    return;
+
+  g_assert_true (cs_fst_import (udnie_ckpt, folder, NULL, NULL, &error));
+  g_assert_no_error (error);
+  first = cs_style_new_from_folder (folder, &error);
+  g_assert_no_error (error);
+
+  t = new_thumbnailer (&got);
+  cs_style_thumbnailer_request (t, first, 0);
+  wait_for (got, 1);
+  a = g_ptr_array_index (got, 0);
+  g_assert_nonnull (a->pixels);
+
+  remove_tree (folder);
+  g_assert_true (cs_fst_import (wave_ckpt, folder, NULL, NULL, &error));
+  g_assert_no_error (error);
+  second = cs_style_new_from_folder (folder, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cs_style_get_folder (second), ==, cs_style_get_folder (first));
+
+  g_assert_null (cs_style_thumbnailer_lookup (t, second, 0, NULL, NULL));
+  cs_style_thumbnailer_request (t, second, 0);
+  wait_for (got, 2);
+  b = g_ptr_array_index (got, 1);
+  g_assert_nonnull (b->pixels);
+  g_test_message ("before vs. after the new import: mean |Δ| %.1f", mean_diff (a->pixels, b->pixels));
+  g_assert_cmpfloat (mean_diff (a->pixels, b->pixels), >, 10.0);
+}
+
 /* Set-up ------------------------------------------------------------------------------------ */
 
 static CsStyle *
@@ -412,6 +459,7 @@ main (int   argc,
   g_test_add_func ("/style-thumbnailer/pictures", test_pictures);
   g_test_add_func ("/style-thumbnailer/newest-first", test_newest_first);
   g_test_add_func ("/style-thumbnailer/failures", test_failures);
+  g_test_add_func ("/style-thumbnailer/reimported", test_reimported);
   status = g_test_run ();
 
   g_clear_object (&udnie);

@@ -570,7 +570,9 @@ on_library_changed (GListModel     *model,
                     guint           added,
                     CsStyleGallery *self)
 {
-  /* Bind has shown the new tiles; the missing notice may have changed. */
+  /* A style imported again into a folder has a new thumbnail.png; bind
+   * shows the new tiles, and the missing notice may have changed. */
+  g_hash_table_remove_all (self->textures);
   update_current (self);
 }
 

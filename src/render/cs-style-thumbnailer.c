@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 #include <libswscale/swscale.h>
 
 #include "cs-image.h"
@@ -30,6 +31,7 @@
 typedef struct {
   CsStyle *style;     /* NULL for the original */
   char    *style_key;
+  char    *signature; /* style_signature () */
   char    *clip;
   gint64   frame;
   int      height;
@@ -82,6 +84,7 @@ request_free (Request *r)
 {
   g_clear_object (&r->style);
   g_free (r->style_key);
+  g_free (r->signature);
   g_free (r->clip);
   g_free (r->cache_key);
   g_free (r);
@@ -110,6 +113,33 @@ cs_style_thumbnailer_style_key (CsStyle *style)
   return style != NULL ? cs_style_get_folder (style) : "";
 }
 
+/* What a picture in style depends on: its folder, and the time and size of
+ * the files that make it, so that a style removed and imported again into
+ * the same folder is never shown with the old network's pictures. */
+static char *
+style_signature (CsStyle *style)
+{
+  const char *files[2];
+  GString *sig;
+
+  if (style == NULL)
+    return g_strdup ("");
+  files[0] = cs_style_get_model_path (style);
+  files[1] = cs_style_get_folder (style);
+  sig = g_string_new (cs_style_get_folder (style));
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *json = i == 1 ? g_build_filename (files[1], "style.json", NULL) : NULL;
+      const char *path = i == 1 ? json : files[0];
+      GStatBuf st;
+
+      if (path != NULL && g_stat (path, &st) == 0)
+        g_string_append_printf (sig, "\n%" G_GINT64_FORMAT ".%09ld:%" G_GINT64_FORMAT,
+                                (gint64) st.st_mtim.tv_sec, (long) st.st_mtim.tv_nsec, (gint64) st.st_size);
+    }
+  return g_string_free (sig, FALSE);
+}
+
 /* The worker ----------------------------------------------------------------------------- */
 
 typedef struct {
@@ -119,7 +149,7 @@ typedef struct {
   CsDevice           *device;
   gboolean            device_tried;
   char               *device_error;
-  GHashTable         *stylizers;     /* style folder → CsStylizer */
+  GHashTable         *stylizers;     /* style signature → CsStylizer */
   struct SwsContext  *sws;
   /* The last original picture, shared by the styles that ask for it. */
   char               *original_key;
@@ -282,7 +312,7 @@ worker_render (Worker       *w,
   if (r->style == NULL)
     return image_to_rgba (w->original);
 
-  stylizer = g_hash_table_lookup (w->stylizers, cs_style_get_folder (r->style));
+  stylizer = g_hash_table_lookup (w->stylizers, r->signature);
   if (stylizer == NULL)
     {
       device = worker_device (w, error);
@@ -293,7 +323,7 @@ worker_render (Worker       *w,
       stylizer = cs_stylizer_new (r->style, device, w->self->precision, error);
       if (stylizer == NULL)
         return NULL;
-      g_hash_table_insert (w->stylizers, g_strdup (cs_style_get_folder (r->style)), stylizer);
+      g_hash_table_insert (w->stylizers, g_strdup (r->signature), stylizer);
     }
   styled = cs_stylizer_run (stylizer, w->original, 1.0, cancellable, error);
   if (styled == NULL)
@@ -596,11 +626,13 @@ cs_style_thumbnailer_lookup (CsStyleThumbnailer *self,
                              int                *height)
 {
   g_autofree char *key = NULL;
+  g_autofree char *signature = NULL;
   Entry *e;
 
   g_return_val_if_fail (CS_IS_STYLE_THUMBNAILER (self), NULL);
 
-  key = make_cache_key (cs_style_thumbnailer_style_key (style), self->clip, frame, self->height);
+  signature = style_signature (style);
+  key = make_cache_key (signature, self->clip, frame, self->height);
   e = g_hash_table_lookup (self->cache, key);
   if (e == NULL)
     return NULL;
@@ -627,11 +659,13 @@ cs_style_thumbnailer_request (CsStyleThumbnailer *self,
   GList *link;
   Entry *e;
   g_autofree char *key = NULL;
+  g_autofree char *signature = NULL;
 
   g_return_if_fail (CS_IS_STYLE_THUMBNAILER (self));
   g_return_if_fail (style == NULL || CS_IS_STYLE (style));
 
-  key = make_cache_key (cs_style_thumbnailer_style_key (style), self->clip, frame, self->height);
+  signature = style_signature (style);
+  key = make_cache_key (signature, self->clip, frame, self->height);
   e = g_hash_table_lookup (self->cache, key);
   if (e != NULL)
     {
@@ -666,6 +700,7 @@ cs_style_thumbnailer_request (CsStyleThumbnailer *self,
       r = g_new0 (Request, 1);
       r->style = style != NULL ? g_object_ref (style) : NULL;
       r->style_key = g_strdup (cs_style_thumbnailer_style_key (style));
+      r->signature = g_steal_pointer (&signature);
       r->clip = g_strdup (self->clip);
       r->frame = frame;
       r->height = self->height;

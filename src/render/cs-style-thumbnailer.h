@@ -9,8 +9,9 @@
  * playhead moves.
  *
  * Results arrive as "thumbnail-ready" on the main context the thumbnailer
- * was made in and are kept in a cache keyed by (style folder, clip, frame,
- * height) of bounded size; failures as "thumbnail-failed" with a message
+ * was made in and are kept in a cache of bounded size keyed by the style
+ * (its folder, and the time and size of its files, so that a style imported
+ * again into the same folder is rendered anew), the clip, frame and height; failures as "thumbnail-failed" with a message
  * (a style that cannot run keeps its own thumbnail.png in the gallery).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
