@@ -356,6 +356,47 @@ test_failures (void)
   g_test_message ("%s", g->message);
 }
 
+/* A VToonify-D style (three networks, the degree a network input) gets its
+ * picture too. Its random-weight material is what the vtoonify suite makes
+ * in the build folder; without it the test is skipped. */
+static void
+test_vtoonify (void)
+{
+  g_autoptr(GPtrArray) got = NULL;
+  g_autoptr(CsStyleThumbnailer) t = NULL;
+  g_autofree char *folder = g_build_filename (g_getenv ("G_TEST_BUILDDIR") != NULL ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                                              "vtoonify-material", "style", NULL);
+  g_autoptr(CsStyle) style = NULL;
+  g_autoptr(GError) error = NULL;
+  Got *original, *styled;
+
+  if (!need_data ())
+    return;
+  if (!g_file_test (folder, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("no VToonify-D test material; the vtoonify suite makes it");
+      return;
+    }
+  style = cs_style_new_from_folder (folder, &error);
+  g_assert_no_error (error);
+  g_assert_true (cs_style_is_vtoonify (style));
+
+  t = new_thumbnailer (&got);
+  cs_style_thumbnailer_request (t, style, 0);
+  cs_style_thumbnailer_request (t, NULL, 0);
+  wait_for (got, 2);
+  original = find_got (got, "", 0);
+  styled = find_got (got, cs_style_get_folder (style), 0);
+  g_assert_nonnull (original);
+  g_assert_nonnull (styled);
+  if (styled->pixels == NULL)
+    g_error ("%s", styled->message);
+  g_assert_cmpint (styled->width, ==, original->width);
+  g_assert_cmpint (styled->height, ==, original->height);
+  g_test_message ("VToonify-D vs. original: mean |Δ| %.1f", mean_diff (styled->pixels, original->pixels));
+  g_assert_cmpfloat (mean_diff (styled->pixels, original->pixels), >, 1.0);
+}
+
 static void remove_tree (const char *path);
 
 /* A style imported again into the same folder is never shown with the
@@ -460,6 +501,7 @@ main (int   argc,
   g_test_add_func ("/style-thumbnailer/newest-first", test_newest_first);
   g_test_add_func ("/style-thumbnailer/failures", test_failures);
   g_test_add_func ("/style-thumbnailer/reimported", test_reimported);
+  g_test_add_func ("/style-thumbnailer/vtoonify", test_vtoonify);
   status = g_test_run ();
 
   g_clear_object (&udnie);

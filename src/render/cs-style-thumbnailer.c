@@ -23,6 +23,7 @@
 #include "cs-preview.h"
 #include "cs-style-thumbnailer.h"
 #include "cs-stylizer.h"
+#include "cs-vtoonify.h"
 
 /* Styles whose networks stay prepared on the worker's device. */
 #define MAX_STYLIZERS 12
@@ -149,7 +150,7 @@ typedef struct {
   CsDevice           *device;
   gboolean            device_tried;
   char               *device_error;
-  GHashTable         *stylizers;     /* style signature → CsStylizer */
+  GHashTable         *stylizers;     /* style signature → CsStylizer or CsVToonify */
   struct SwsContext  *sws;
   /* The last original picture, shared by the styles that ask for it. */
   char               *original_key;
@@ -295,7 +296,7 @@ worker_render (Worker       *w,
 {
   g_autofree char *original_key = make_cache_key ("", r->clip, r->frame, r->height);
   g_autoptr(CsImage) styled = NULL;
-  CsStylizer *stylizer;
+  GObject *stylizer;
   CsDevice *device;
 
   if (w->original == NULL || g_strcmp0 (w->original_key, original_key) != 0)
@@ -320,12 +321,27 @@ worker_render (Worker       *w,
         return NULL;
       if (g_hash_table_size (w->stylizers) >= MAX_STYLIZERS)
         g_hash_table_remove_all (w->stylizers);
-      stylizer = cs_stylizer_new (r->style, device, w->self->precision, error);
+      /* VToonify-D styles take the degree as a network input: the full
+       * style, as the other tiles show it. */
+      if (cs_style_is_vtoonify (r->style))
+        {
+          CsVToonify *v = cs_vtoonify_new (r->style, device, w->self->precision, error);
+
+          if (v != NULL && !cs_vtoonify_set_degree (v, 1.0, error))
+            g_clear_object (&v);
+          stylizer = G_OBJECT (v);
+        }
+      else
+        stylizer = G_OBJECT (cs_stylizer_new (r->style, device, w->self->precision, error));
       if (stylizer == NULL)
         return NULL;
       g_hash_table_insert (w->stylizers, g_strdup (r->signature), stylizer);
     }
-  styled = cs_stylizer_run (stylizer, w->original, 1.0, cancellable, error);
+  if (CS_IS_VTOONIFY (stylizer))
+    styled = cs_vtoonify_run (CS_VTOONIFY (stylizer), w->original, w->original->width,
+                              w->original->height, error);
+  else
+    styled = cs_stylizer_run (CS_STYLIZER (stylizer), w->original, 1.0, cancellable, error);
   if (styled == NULL)
     return NULL;
   return image_to_rgba (styled);
