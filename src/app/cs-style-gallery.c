@@ -1373,7 +1373,11 @@ cs_style_gallery_init (CsStyleGallery *self)
     {
       g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
 
+#if GTK_CHECK_VERSION (4, 12, 0)
+      gtk_css_provider_load_from_string (provider, gallery_css);
+#else
       gtk_css_provider_load_from_data (provider, gallery_css, -1);
+#endif
       gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
                                                   GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
       g_once_init_leave (&css_loaded, 1);
