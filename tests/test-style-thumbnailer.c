@@ -167,6 +167,7 @@ test_pictures (void)
   g_autoptr(CsImage) input = NULL;
   g_autoptr(CsImage) expected = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GTimer) timer = NULL;
   Got *original, *a, *b;
   int ref_width, cached_width = 0, cached_height = 0;
   double d_orig, d_styles, d_stylizer = 0;
@@ -177,10 +178,14 @@ test_pictures (void)
 
   t = new_thumbnailer (&got);
   /* Frame 0 is a keyframe, so the decoder's quick thumbnail is that frame. */
+  timer = g_timer_new ();
   cs_style_thumbnailer_request (t, NULL, 0);
   cs_style_thumbnailer_request (t, udnie, 0);
   cs_style_thumbnailer_request (t, wave, 0);
   wait_for (got, 3);
+  /* Informative only: the first pictures open the clip and the device and
+   * prepare each network. */
+  g_test_message ("first three pictures (%d px high): %.2f s", HEIGHT, g_timer_elapsed (timer, NULL));
   g_assert_cmpuint (cs_style_thumbnailer_get_n_pending (t), ==, 0);
 
   original = find_got (got, "", 0);
@@ -249,9 +254,14 @@ test_pictures (void)
   g_assert_true (g_bytes_equal (((Got *) g_ptr_array_index (got, 3))->pixels, b->pixels));
 
   /* Another frame is another picture. */
+  g_timer_start (timer);
   cs_style_thumbnailer_request (t, NULL, 60);
-  wait_for (got, 5);
-  g_assert_cmpfloat (mean_diff (((Got *) g_ptr_array_index (got, 4))->pixels, original->pixels), >, 1.0);
+  cs_style_thumbnailer_request (t, udnie, 60);
+  cs_style_thumbnailer_request (t, wave, 60);
+  wait_for (got, 7);
+  g_test_message ("the same three at another frame, networks prepared: %.2f s", g_timer_elapsed (timer, NULL));
+  g_assert_nonnull (find_got (got, "", 60));
+  g_assert_cmpfloat (mean_diff (find_got (got, "", 60)->pixels, original->pixels), >, 1.0);
 }
 
 static void
