@@ -264,6 +264,12 @@ make_project (const char *path)
 
   g_assert_true (cs_project_set_crossfade (project, 2, 4, &error));
   g_assert_no_error (error);
+
+  /* Frame by frame, so that each frame can be compared with the segments
+   * rendered alone; the temporal pass has its own suite. */
+  for (guint i = 0; i < cs_project_get_n_segments (project); i++)
+    g_assert_true (cs_project_set_stability (project, i, 0.0, &error));
+  g_assert_no_error (error);
   return project;
 }
 
@@ -288,6 +294,7 @@ render_alone (CsStyleRef *ref,
   cs_clip_renderer_set_device (renderer, device);
   cs_clip_renderer_set_style (renderer, style);
   cs_clip_renderer_set_degree (renderer, degree);
+  cs_clip_renderer_set_stability (renderer, 0.0);
   cs_clip_renderer_set_range (renderer, first * FRAME_US, end * FRAME_US);
   cs_clip_renderer_set_video_codec (renderer, CS_VIDEO_CODEC_FFV1);
   cs_clip_renderer_set_audio (renderer, FALSE);
