@@ -644,12 +644,10 @@ cs_style_gallery_set_frame (CsStyleGallery *self,
     Tile *tile;
 
     g_hash_table_iter_init (&iter, self->tiles);
+    /* Stale at once, but the spinners wait for the playhead to rest:
+     * playback would otherwise keep every tile spinning. */
     while (g_hash_table_iter_next (&iter, (gpointer *) &tile, NULL))
-      {
-        tile->picture_current = FALSE;
-        gtk_widget_set_visible (tile->spinner, TRUE);
-        gtk_spinner_start (GTK_SPINNER (tile->spinner));
-      }
+      tile->picture_current = FALSE;
   }
   g_clear_handle_id (&self->frame_timeout, g_source_remove);
   self->frame_timeout = g_timeout_add (FRAME_SETTLE_MS, on_frame_settled, self);
