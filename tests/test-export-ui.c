@@ -191,6 +191,16 @@ find_toplevel (GType type)
   return found;
 }
 
+#if !GTK_CHECK_VERSION (4, 10, 0)
+static gboolean
+no_file_chooser (gpointer data)
+{
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  return find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG) == NULL;
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+#endif
+
 static CsExportDialog *
 open_dialog (CsWindow *window)
 {
@@ -518,6 +528,36 @@ test_dialog (void)
   cs_export_dialog_get_output_size (dialog, &w, &h);
   g_assert_cmpint (w, ==, 960);
   g_assert_cmpint (h, ==, 400);
+
+  /* "Choose…" opens the file chooser; its answer becomes the destination,
+   * with the container following the name. */
+#if !GTK_CHECK_VERSION (4, 10, 0)
+  {
+    g_autofree char *folder = g_build_filename (tmp_dir, "chosen", NULL);
+    g_autofree char *expected = g_build_filename (folder, "picked.mkv", NULL);
+    g_autoptr(GFile) folder_file = g_file_new_for_path (folder);
+    GtkWidget *chooser;
+
+    g_assert_cmpint (g_mkdir_with_parents (folder, 0755), ==, 0);
+    g_signal_emit_by_name (dialog_child (dialog, "choose_button"), "clicked");
+    iterate (50);
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    chooser = find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
+    g_assert_nonnull (chooser);
+    g_assert_cmpint (gtk_file_chooser_get_action (GTK_FILE_CHOOSER (chooser)), ==, GTK_FILE_CHOOSER_ACTION_SAVE);
+    g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder_file, NULL));
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "picked.mkv");
+    iterate (20);
+    gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+    G_GNUC_END_IGNORE_DEPRECATIONS
+    /* The chooser checks the name in the background before it answers. */
+    wait_until (no_file_chooser, NULL, 30, "the file chooser to answer");
+    iterate (20);
+    g_assert_cmpstr (g_file_peek_path (cs_export_dialog_get_file (dialog)), ==, expected);
+    g_assert_cmpint (cs_export_dialog_get_container (dialog), ==, CS_CONTAINER_MKV);
+    g_assert_true (cs_export_dialog_set_container (dialog, CS_CONTAINER_MP4));
+  }
+#endif
 
   ranges = adw_combo_row_get_model (dialog_child (dialog, "range_row"));
   g_assert_cmpuint (g_list_model_get_n_items (ranges), ==, 2);

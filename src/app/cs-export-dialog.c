@@ -38,6 +38,7 @@ struct _CsExportDialog
   AdwComboRow       *range_row;
   GtkSwitch         *audio_switch;
   AdwActionRow      *file_row;
+  GtkWidget         *choose_button;
 
   CsProject         *project;
   GSettings         *settings;
@@ -830,6 +831,7 @@ cs_export_dialog_class_init (CsExportDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsExportDialog, range_row);
   gtk_widget_class_bind_template_child (widget_class, CsExportDialog, audio_switch);
   gtk_widget_class_bind_template_child (widget_class, CsExportDialog, file_row);
+  gtk_widget_class_bind_template_child (widget_class, CsExportDialog, choose_button);
   gtk_widget_class_bind_template_callback (widget_class, cs_export_dialog_export);
   gtk_widget_class_bind_template_callback (widget_class, on_choose_clicked);
 
