@@ -69,7 +69,7 @@ G_STATIC_ASSERT (sizeof (TemporalPush) == 128);
  * softly limited around this: it removes flicker of the size most styles
  * have in full, and keeps the frame's own structure where a style repaints
  * whole strokes from frame to frame. */
-#define PULL_LIMIT 48.0f
+#define PULL_LIMIT 36.0f
 
 #define GROUP 16
 

@@ -7,7 +7,10 @@
  * (coarse-to-fine Lucas–Kanade, both directions), keeps where the two
  * directions agree and the input did not change much, warps the previous
  * stabilized output along the flow and mixes it into the network's output,
- * in place, by stability × confidence. It resets by itself at scene cuts,
+ * in place, by a weight that grows with the stability and falls with the
+ * confidence, softly limited so that no pixel moves far from the network's
+ * own (a style that repaints whole strokes keeps its structure, and a wrong
+ * flow cannot leave a ghost). It resets by itself at scene cuts,
  * detected on the input, and on request (a seek, a hard cut between
  * segments). Stability 0, or no previous frame, leaves the network's output
  * bit for bit as it was.
