@@ -39,7 +39,7 @@ static GOptionEntry entries[] = {
   { "flicker", 0, 0, G_OPTION_ARG_NONE, &opt_flicker,
     "Also time the temporal pass against the network, and measure flicker with and without it "
     "(tests/quality/flicker.py: the shared clips, three styles)", NULL },
-  { "flicker-frames", 0, 0, G_OPTION_ARG_INT, &opt_flicker_frames, "Frames of each clip for --flicker (default 24)", "N" },
+  { "flicker-frames", 0, 0, G_OPTION_ARG_INT, &opt_flicker_frames, "Frames of each clip for --flicker (default 24; 0 times the pass alone)", "N" },
   { "flicker-width", 0, 0, G_OPTION_ARG_INT, &opt_flicker_width, "Width the clips are scaled to for --flicker (default 320)", "W" },
   { "vtoonify", 0, 0, G_OPTION_ARG_NONE, &opt_vtoonify,
     "The argument is a VToonify-D style folder: time its parser and generator for an output of --size "
@@ -223,6 +223,8 @@ run_flicker (CsDevice  *device,
            "network %.1f ms: the pass costs %.1f%% of the network\n",
            width, height, fw, fh, factor, ms, MAX (opt_runs, 3), network_ms, 100.0 * ms / network_ms);
 
+  if (opt_flicker_frames <= 0)
+    return TRUE;
   if (build == NULL)
     {
       g_printerr ("celshade-bench: cannot tell where the build folder is\n");
