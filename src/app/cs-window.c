@@ -1751,9 +1751,12 @@ static gboolean
 apply_folded (gpointer data)
 {
   CsWindow *self = data;
-  gboolean folded = adw_flap_get_folded (self->flap);
+  gboolean folded;
 
   self->fold_idle = 0;
+  if (self->flap == NULL)
+    return G_SOURCE_REMOVE;
+  folded = adw_flap_get_folded (self->flap);
 
   gtk_widget_set_visible (GTK_WIDGET (self->duration_label), !folded);
   gtk_widget_set_visible (GTK_WIDGET (self->rate_label), !folded);
@@ -2033,6 +2036,10 @@ cs_window_dispose (GObject *object)
   if (self->gallery != NULL)
     gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->gallery)));
   g_clear_handle_id (&self->group_timeout, g_source_remove);
+  /* Taking the template apart unfolds the flap: no idle may follow. */
+  if (self->flap != NULL)
+    g_signal_handlers_disconnect_by_func (self->flap, on_folded, self);
+  g_clear_handle_id (&self->fold_idle, g_source_remove);
   /* A window going away without asking (the application quitting) stops
    * its export; the job holds the application until its temporary file is gone. */
   if (self->export_job != NULL)
