@@ -530,6 +530,8 @@ test_panel_and_pixels (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.preview-mode", "s", "split");
   settle (window);
   split = render_widget (GTK_WIDGET (view));
+  g_assert_true (gtk_toggle_button_get_active (child (window, "mode_split")));
+  g_assert_false (gtk_toggle_button_get_active (child (window, "mode_styled")));
   g_assert_cmpfloat (texture_diff (split, styled), >, 1.0);
   g_assert_cmpfloat (texture_diff (split, original), >, 1.0);
   screenshot (window, "editor-split.png");
