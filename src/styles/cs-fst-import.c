@@ -128,18 +128,6 @@ shape_to_string (const int64_t *dims,
   return g_string_free (s, FALSE);
 }
 
-static gboolean
-check_cancelled (GCancellable *cancellable,
-                 GError      **error)
-{
-  if (g_cancellable_is_cancelled (cancellable))
-    {
-      g_set_error_literal (error, CS_STYLE_ERROR, CS_STYLE_ERROR_CANCELLED, _("The import was cancelled"));
-      return TRUE;
-    }
-  return FALSE;
-}
-
 /* Reads one variable's manifest entry and file, checking both against the
  * network's layout. */
 static gboolean
@@ -319,7 +307,7 @@ read_checkpoint (const char   *folder,
 
   for (guint i = 0; i < N_VARIABLES; i++)
     {
-      if (check_cancelled (cancellable, error) ||
+      if (cs_style_import_check_cancelled (cancellable, error) ||
           !read_variable (folder, manifest_path, json_node_get_object (root), i, &ckpt->vars[i], error))
         return NULL;
     }
@@ -460,27 +448,6 @@ build_model (const Checkpoint *ckpt,
 
 /* style.json ------------------------------------------------------------------------- */
 
-static void
-add_convention (JsonBuilder *b,
-                const char  *member,
-                const char  *tensor)
-{
-  json_builder_set_member_name (b, member);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "tensor");
-  json_builder_add_string_value (b, tensor);
-  json_builder_set_member_name (b, "layout");
-  json_builder_add_string_value (b, "NCHW");
-  json_builder_set_member_name (b, "channels");
-  json_builder_add_string_value (b, "RGB");
-  json_builder_set_member_name (b, "range");
-  json_builder_begin_array (b);
-  json_builder_add_int_value (b, 0);
-  json_builder_add_int_value (b, 255);
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-}
-
 static gboolean
 write_style_json (const char         *path,
                   const char         *id,
@@ -517,8 +484,8 @@ write_style_json (const char         *path,
   json_builder_add_string_value (b, "fast-style-transfer");
   json_builder_set_member_name (b, "model");
   json_builder_add_string_value (b, "model.onnx");
-  add_convention (b, "input", "input");
-  add_convention (b, "output", "output");
+  cs_style_import_add_convention (b, "input", "input");
+  cs_style_import_add_convention (b, "output", "output");
   json_builder_set_member_name (b, "size_multiple");
   json_builder_add_int_value (b, 4);
   json_builder_set_member_name (b, "degree");
@@ -631,23 +598,6 @@ render_thumbnail (const char   *folder,
 
 /* Import ----------------------------------------------------------------------------- */
 
-static void
-remove_folder (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  /* Only the files this import wrote are there, and no subfolders. */
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        g_unlink (child);
-      }
-  g_rmdir (path);
-}
-
 static char *
 default_name (const char *checkpoint_dir)
 {
@@ -671,56 +621,6 @@ default_name (const char *checkpoint_dir)
   if (name->len == 0)
     g_string_append (name, _("Imported style"));
   return g_string_free (name, FALSE);
-}
-
-/* The folder's name, reduced to what style.json accepts as an id. */
-static char *
-id_from_folder (const char *style_dir)
-{
-  g_autofree char *base = g_path_get_basename (style_dir);
-  char *id = g_strdup (base);
-
-  for (char *p = id; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-' && *p != '.')
-      *p = '_';
-  if (*id == '\0' || *id == '.')
-    {
-      g_free (id);
-      id = g_strdup ("style");
-    }
-  return id;
-}
-
-/* Moves the finished folder into place unless something appeared there in
- * the meantime: a plain rename() would silently replace an empty folder. */
-static gboolean
-move_into_place (const char *tmp,
-                 const char *dest,
-                 GError    **error)
-{
-  int saved;
-
-  if (renameat2 (AT_FDCWD, tmp, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
-    return TRUE;
-  saved = errno;
-  if (saved == EINVAL || saved == ENOSYS)
-    {
-      /* File systems without RENAME_NOREPLACE. */
-      if (g_file_test (dest, G_FILE_TEST_EXISTS))
-        saved = EEXIST;
-      else if (g_rename (tmp, dest) == 0)
-        return TRUE;
-      else
-        saved = errno;
-    }
-
-  if (saved == EEXIST || saved == ENOTEMPTY)
-    g_set_error (error, CS_STYLE_ERROR, CS_STYLE_ERROR_EXISTS,
-                 _("“%s” already exists; choose another folder for the style"), dest);
-  else
-    g_set_error (error, CS_STYLE_ERROR, CS_STYLE_ERROR_FAILED,
-                 _("Cannot move the new style into “%s”: %s"), dest, g_strerror (saved));
-  return FALSE;
 }
 
 gboolean
@@ -787,7 +687,7 @@ cs_fst_import_with_options (const char               *checkpoint_dir,
     return FALSE;
 
   name = options->name != NULL && *options->name != '\0' ? g_strdup (options->name) : default_name (ckpt_path);
-  id = id_from_folder (dest);
+  id = cs_style_import_id_from_folder (dest);
   licence = options->licence != NULL && *options->licence != '\0' ? options->licence : "unknown";
   source = options->source != NULL && *options->source != '\0'
            ? g_strdup (options->source)
@@ -829,12 +729,12 @@ cs_fst_import_with_options (const char               *checkpoint_dir,
     g_set_error (error, CS_STYLE_ERROR, CS_STYLE_ERROR_FAILED,
                  _("Cannot write the model: %s"), local->message);
   ok = ok && write_style_json (json_path, id, name, options->authors, licence, source, error);
-  ok = ok && !check_cancelled (cancellable, error);
+  ok = ok && !cs_style_import_check_cancelled (cancellable, error);
   ok = ok && render_thumbnail (tmp, options->thumbnail_image, options->device, cancellable, error);
-  ok = ok && !check_cancelled (cancellable, error);
-  ok = ok && move_into_place (tmp, dest, error);
+  ok = ok && !cs_style_import_check_cancelled (cancellable, error);
+  ok = ok && cs_style_import_move_into_place (tmp, dest, error);
 
   if (!ok)
-    remove_folder (tmp);
+    cs_style_import_remove_folder (tmp);
   return ok;
 }

@@ -33,24 +33,12 @@
 #include "cs-onnx.h"
 #include "cs-onnx-import.h"
 #include "cs-style.h"
+#include "cs-styles-private.h"
 #include "cs-stylizer.h"
 
 /* Any output value above this on the test card means the network speaks
  * 0..255 rather than 0..1 or -1..1. */
 #define MIN_OUTPUT_PEAK 2.0
-
-static gboolean
-check_cancelled (GCancellable *cancellable,
-                 GError      **error)
-{
-  if (g_cancellable_is_cancelled (cancellable))
-    {
-      g_set_error_literal (error, CS_STYLE_ERROR, CS_STYLE_ERROR_CANCELLED,
-                           _("The import was cancelled"));
-      return TRUE;
-    }
-  return FALSE;
-}
 
 static char *
 dims_to_string (const CsTensor *t)
@@ -223,7 +211,7 @@ find_size_multiple (GBytes       *bytes,
       g_autoptr(GError) local = NULL;
       gboolean same_a = FALSE, same_b = FALSE;
 
-      if (check_cancelled (cancellable, error))
+      if (cs_style_import_check_cancelled (cancellable, error))
         return 0;
       /* Odd factors, unlike in height and width, so that neither a larger
        * power of two nor a transposition passes by chance. */
@@ -250,27 +238,6 @@ find_size_multiple (GBytes       *bytes,
 }
 
 /* style.json ------------------------------------------------------------------------- */
-
-static void
-add_convention (JsonBuilder *b,
-                const char  *member,
-                const char  *tensor)
-{
-  json_builder_set_member_name (b, member);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "tensor");
-  json_builder_add_string_value (b, tensor);
-  json_builder_set_member_name (b, "layout");
-  json_builder_add_string_value (b, "NCHW");
-  json_builder_set_member_name (b, "channels");
-  json_builder_add_string_value (b, "RGB");
-  json_builder_set_member_name (b, "range");
-  json_builder_begin_array (b);
-  json_builder_add_int_value (b, 0);
-  json_builder_add_int_value (b, 255);
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-}
 
 static gboolean
 write_style_json (const char                *path,
@@ -311,8 +278,8 @@ write_style_json (const char                *path,
   json_builder_add_string_value (b, "onnx");
   json_builder_set_member_name (b, "model");
   json_builder_add_string_value (b, "model.onnx");
-  add_convention (b, "input", input_name);
-  add_convention (b, "output", output_name);
+  cs_style_import_add_convention (b, "input", input_name);
+  cs_style_import_add_convention (b, "output", output_name);
   json_builder_set_member_name (b, "size_multiple");
   json_builder_add_int_value (b, size_multiple);
   json_builder_set_member_name (b, "degree");
@@ -386,7 +353,7 @@ render_thumbnail (const char   *folder,
     styled = cs_stylizer_run (stylizer, card, 1.0, cancellable, &local);
   if (styled == NULL)
     {
-      if (check_cancelled (cancellable, error))
+      if (cs_style_import_check_cancelled (cancellable, error))
         return FALSE;
       g_set_error (error, CS_STYLE_ERROR, CS_STYLE_ERROR_UNSUPPORTED,
                    _("Celshade cannot run the model “%s”: %s"), model_path, local->message);
@@ -445,24 +412,6 @@ cs_onnx_style_default_stem (const char *model_path)
   return g_steal_pointer (&base);
 }
 
-
-static void
-remove_folder (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  /* Only the files this import wrote are there, and no subfolders. */
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        g_unlink (child);
-      }
-  g_rmdir (path);
-}
-
 static char *
 default_name (const char *model_path)
 {
@@ -486,53 +435,6 @@ default_name (const char *model_path)
   if (name->len == 0)
     g_string_append (name, _("Imported style"));
   return g_string_free (name, FALSE);
-}
-
-static char *
-id_from_folder (const char *style_dir)
-{
-  g_autofree char *base = g_path_get_basename (style_dir);
-  char *id = g_strdup (base);
-
-  for (char *p = id; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-' && *p != '.')
-      *p = '_';
-  if (*id == '\0' || *id == '.')
-    {
-      g_free (id);
-      id = g_strdup ("style");
-    }
-  return id;
-}
-
-/* A plain rename() would silently replace an empty folder that appeared in
- * the meantime. */
-static gboolean
-move_into_place (const char *tmp,
-                 const char *dest,
-                 GError    **error)
-{
-  int saved;
-
-  if (renameat2 (AT_FDCWD, tmp, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
-    return TRUE;
-  saved = errno;
-  if (saved == EINVAL || saved == ENOSYS)
-    {
-      if (g_file_test (dest, G_FILE_TEST_EXISTS))
-        saved = EEXIST;
-      else if (g_rename (tmp, dest) == 0)
-        return TRUE;
-      else
-        saved = errno;
-    }
-  if (saved == EEXIST || saved == ENOTEMPTY)
-    g_set_error (error, CS_STYLE_ERROR, CS_STYLE_ERROR_EXISTS,
-                 _("“%s” already exists; choose another folder for the style"), dest);
-  else
-    g_set_error (error, CS_STYLE_ERROR, CS_STYLE_ERROR_FAILED,
-                 _("Cannot move the new style into “%s”: %s"), dest, g_strerror (saved));
-  return FALSE;
 }
 
 gboolean
@@ -607,7 +509,7 @@ cs_onnx_style_import (const char                *model_path,
     return FALSE;
 
   name = options->name != NULL && *options->name != '\0' ? g_strdup (options->name) : default_name (model);
-  id = id_from_folder (dest);
+  id = cs_style_import_id_from_folder (dest);
   source = options->source != NULL && *options->source != '\0'
            ? g_strdup (options->source)
            : g_strdup_printf ("ONNX model %s", model);
@@ -643,12 +545,12 @@ cs_onnx_style_import (const char                *model_path,
                  _("Cannot copy the model: %s"), local->message);
   ok = ok && write_style_json (json_path, id, name, options, source, input_name, output_name,
                                multiple, error);
-  ok = ok && !check_cancelled (cancellable, error);
+  ok = ok && !cs_style_import_check_cancelled (cancellable, error);
   ok = ok && render_thumbnail (tmp, model, options->device, cancellable, error);
-  ok = ok && !check_cancelled (cancellable, error);
-  ok = ok && move_into_place (tmp, dest, error);
+  ok = ok && !cs_style_import_check_cancelled (cancellable, error);
+  ok = ok && cs_style_import_move_into_place (tmp, dest, error);
 
   if (!ok)
-    remove_folder (tmp);
+    cs_style_import_remove_folder (tmp);
   return ok;
 }

@@ -4,7 +4,8 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -12,5 +13,25 @@ G_BEGIN_DECLS
  * cannot name anything outside the folder it is relative to (symbolic links
  * aside, which callers check by resolving). */
 gboolean cs_styles_is_plain_relative_path (const char *path);
+
+/* Shared by the importers (cs-style-import.c) -------------------------------------- */
+
+/* TRUE, with CS_STYLE_ERROR_CANCELLED in error, when the import is cancelled. */
+gboolean cs_style_import_check_cancelled (GCancellable *cancellable,
+                                          GError      **error);
+/* Adds style.json's "input" or "output" member (member) for tensor: NCHW,
+ * RGB, 0..255. */
+void     cs_style_import_add_convention  (JsonBuilder  *b,
+                                          const char   *member,
+                                          const char   *tensor);
+/* Removes a half-made style folder: its files (no subfolders), then itself. */
+void     cs_style_import_remove_folder   (const char   *path);
+/* The folder's name, reduced to what style.json accepts as an id. */
+char    *cs_style_import_id_from_folder  (const char   *style_dir);
+/* Renames the finished folder tmp to dest unless something appeared at dest
+ * in the meantime (a plain rename() would replace an empty folder). */
+gboolean cs_style_import_move_into_place (const char   *tmp,
+                                          const char   *dest,
+                                          GError      **error);
 
 G_END_DECLS
