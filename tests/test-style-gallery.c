@@ -568,13 +568,8 @@ test_import_refusals (void)
     handler = g_signal_connect (gallery, "import-finished", G_CALLBACK (on_import_finished), &r);
     cs_style_gallery_import (gallery, file);
     g_assert_true (cs_style_gallery_get_importing (gallery));
-    /* The progress shows once the revealer has slid in. */
-    for (int i = 0; i < 20; i++)
-      {
-        g_main_context_iteration (NULL, FALSE);
-        g_usleep (15000);
-      }
-    screenshot (GTK_WIDGET (gallery), "style-gallery-importing.png");
+    /* Stopped at once: an idle machine finishes this import in a fraction
+     * of a second, before any screenshot could be taken. */
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gallery), "gallery.cancel-import", NULL));
     wait_until (import_done, &r, 300, "the import to stop");
     g_signal_handler_disconnect (gallery, handler);
