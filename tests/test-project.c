@@ -1792,6 +1792,253 @@ test_stability_damaged (Fixture       *fixture,
     }
 }
 
+static void
+assert_face (CsSegment *segment,
+             int        x,
+             int        y,
+             int        width,
+             int        height)
+{
+  CsFaceRect face = { -1, -1, -1, -1 };
+
+  g_assert_true (cs_segment_get_face (segment, &face));
+  g_assert_cmpint (face.x, ==, x);
+  g_assert_cmpint (face.y, ==, y);
+  g_assert_cmpint (face.width, ==, width);
+  g_assert_cmpint (face.height, ==, height);
+}
+
+/* The VToonify-D reference and face rectangle: settings of each segment,
+ * one undo step each, copied by a split, the left one's after a join, in
+ * the file only when set, compared by cs_segment_equal(). */
+static void
+test_reference_face (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(CsProject) project = new_project (fixture, 100);
+  g_autoptr(GError) error = NULL;
+  const CsFaceRect face = { 400, -20, 200, 180 };
+  const CsFaceRect other = { 10, 20, 30, 40 };
+  /* The clip is 640 × 360. */
+  const CsFaceRect bad[] = { { 0, 0, 0, 10 }, { 0, 0, 10, -1 }, { 640, 0, 10, 10 },
+                             { 0, 360, 10, 10 }, { -10, 0, 10, 10 }, { 0, -50, 10, 50 },
+                             { G_MAXINT, 0, G_MAXINT, 1 }, { -G_MAXINT, 0, G_MAXINT, 1 } };
+  CsFaceRect untouched = { 7, 7, 7, 7 };
+
+  /* New segments: reference 0, the centred square, and neither in the file. */
+  g_assert_cmpuint (cs_segment_get_reference (cs_project_get_segment (project, 0)), ==, 0);
+  g_assert_false (cs_segment_get_face (cs_project_get_segment (project, 0), &untouched));
+  g_assert_cmpint (untouched.x, ==, 7);
+  {
+    g_autofree char *json = to_json (project);
+
+    g_assert_null (strstr (json, "\"reference\""));
+    g_assert_null (strstr (json, "\"face\""));
+  }
+
+  g_assert_true (cs_project_set_reference (project, 0, 3, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (cs_project_get_undo_label (project), ==, "Change Style Reference");
+  g_assert_true (cs_project_set_face (project, 0, &face, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (cs_project_get_undo_label (project), ==, "Change Face Rectangle");
+  g_assert_cmpuint (cs_segment_get_reference (cs_project_get_segment (project, 0)), ==, 3);
+  assert_face (cs_project_get_segment (project, 0), 400, -20, 200, 180);
+
+  /* A split copies both; other edits keep them. */
+  g_assert_true (cs_project_split (project, 50, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpuint (cs_segment_get_reference (cs_project_get_segment (project, i)), ==, 3);
+      assert_face (cs_project_get_segment (project, i), 400, -20, 200, 180);
+    }
+  g_assert_true (cs_project_set_reference (project, 1, 1, &error));
+  g_assert_true (cs_project_set_face (project, 1, &other, &error));
+  g_assert_true (cs_project_set_style (project, 1, fixture->styles[1], &error));
+  g_assert_true (cs_project_set_crossfade (project, 1, 6, &error));
+  g_assert_true (cs_project_set_stability (project, 1, 0.25, &error));
+  g_assert_true (cs_project_add_keyframe (project, 70, 0.3, CS_INTERPOLATION_LINEAR, &error));
+  g_assert_true (cs_project_move_boundary (project, 1, 40, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cs_segment_get_reference (cs_project_get_segment (project, 0)), ==, 3);
+  assert_face (cs_project_get_segment (project, 0), 400, -20, 200, 180);
+  g_assert_cmpuint (cs_segment_get_reference (cs_project_get_segment (project, 1)), ==, 1);
+  assert_face (cs_project_get_segment (project, 1), 10, 20, 30, 40);
+
+  /* Equality sees each of them. */
+  {
+    g_autoptr(CsSegment) before = g_object_ref (cs_project_get_segment (project, 1));
+
+    g_assert_true (cs_project_set_reference (project, 1, 2, &error));
+    g_assert_false (cs_segment_equal (before, cs_project_get_segment (project, 1)));
+    g_assert_true (cs_project_undo (project));
+    g_assert_true (cs_segment_equal (before, cs_project_get_segment (project, 1)));
+    g_assert_true (cs_project_set_face (project, 1, NULL, &error));
+    g_assert_false (cs_segment_equal (before, cs_project_get_segment (project, 1)));
+    g_assert_true (cs_project_undo (project));
+    g_assert_true (cs_project_set_face (project, 1, &(CsFaceRect) { 10, 20, 30, 41 }, &error));
+    g_assert_false (cs_segment_equal (before, cs_project_get_segment (project, 1)));
+    g_assert_true (cs_project_undo (project));
+    g_assert_true (cs_segment_equal (before, cs_project_get_segment (project, 1)));
+    g_assert_no_error (error);
+  }
+
+  /* One step each way; NULL is back to the centred square. */
+  g_assert_true (cs_project_set_face (project, 1, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (cs_segment_get_face (cs_project_get_segment (project, 1), NULL));
+  g_assert_true (cs_project_undo (project));
+  assert_face (cs_project_get_segment (project, 1), 10, 20, 30, 40);
+  g_assert_true (cs_project_redo (project));
+  g_assert_false (cs_segment_get_face (cs_project_get_segment (project, 1), NULL));
+  g_assert_true (cs_project_undo (project));
+  g_assert_true (cs_project_set_reference (project, 1, 0, &error));
+  g_assert_cmpuint (cs_segment_get_reference (cs_project_get_segment (project, 1)), ==, 0);
+  g_assert_true (cs_project_undo (project));
+  g_assert_cmpuint (cs_segment_get_reference (cs_project_get_segment (project, 1)), ==, 1);
+  g_assert_true (cs_project_redo (project));
+  g_assert_true (cs_project_undo (project));
+
+  /* Setting what is already there is no step. */
+  {
+    g_autofree char *label = g_strdup (cs_project_get_undo_label (project));
+
+    g_assert_true (cs_project_set_reference (project, 1, 1, &error));
+    g_assert_true (cs_project_set_face (project, 1, &other, &error));
+    g_assert_cmpstr (cs_project_get_undo_label (project), ==, label);
+  }
+
+  /* Refused with a message, and nothing changes. */
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *before = to_json (project);
+      g_autofree char *after = NULL;
+
+      g_assert_false (cs_project_set_face (project, 1, &bad[i], &error));
+      g_assert_error (error, CS_PROJECT_ERROR, CS_PROJECT_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, "face rectangle"));
+      g_clear_error (&error);
+      after = to_json (project);
+      g_assert_cmpstr (before, ==, after);
+    }
+  /* Touching the frame by one pixel is enough. */
+  g_assert_true (cs_project_set_face (project, 1, &(CsFaceRect) { 639, 359, 500, 500 }, &error));
+  g_assert_true (cs_project_set_face (project, 1, &(CsFaceRect) { -499, -499, 500, 500 }, &error));
+  g_assert_no_error (error);
+  g_assert_true (cs_project_undo (project));
+  g_assert_true (cs_project_undo (project));
+  g_assert_false (cs_project_set_reference (project, 2, 0, &error));
+  g_assert_error (error, CS_PROJECT_ERROR, CS_PROJECT_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (cs_project_set_face (project, 2, NULL, &error));
+  g_assert_error (error, CS_PROJECT_ERROR, CS_PROJECT_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* A join is the left segment grown. */
+  {
+    g_autofree char *json = to_json (project);
+    g_autoptr(CsProject) joined = cs_project_load_from_data (json, strlen (json), NULL,
+                                                             CS_PROJECT_LOAD_NONE, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (cs_project_join (joined, 0, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (cs_segment_get_reference (cs_project_get_segment (joined, 0)), ==, 3);
+    assert_face (cs_project_get_segment (joined, 0), 400, -20, 200, 180);
+  }
+
+  /* The file keeps both exactly; a file without them (written before they
+   * existed) loads with the defaults. */
+  {
+    g_autofree char *json = to_json (project);
+    g_autoptr(GRegex) keys = g_regex_new ("(\"reference\"\\s*:\\s*[0-9]+|"
+                                          "\"face\"\\s*:\\s*\\[[^]]*\\])\\s*,", 0, 0, NULL);
+    g_autofree char *old = g_regex_replace_literal (keys, json, -1, 0, "", 0, NULL);
+    g_autoptr(CsProject) loaded = cs_project_load_from_data (json, strlen (json), NULL, CS_PROJECT_LOAD_NONE,
+                                                             NULL, &error);
+    g_autoptr(CsProject) loaded_old = NULL;
+
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (json, "\"reference\""));
+    g_assert_nonnull (strstr (json, "\"face\""));
+    for (guint i = 0; i < 2; i++)
+      g_assert_true (cs_segment_equal (cs_project_get_segment (loaded, i),
+                                       cs_project_get_segment (project, i)));
+    g_assert_null (strstr (old, "\"reference\""));
+    g_assert_null (strstr (old, "\"face\""));
+    loaded_old = cs_project_load_from_data (old, strlen (old), NULL, CS_PROJECT_LOAD_NONE, NULL, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < cs_project_get_n_segments (loaded_old); i++)
+      {
+        g_assert_cmpuint (cs_segment_get_reference (cs_project_get_segment (loaded_old, i)), ==, 0);
+        g_assert_false (cs_segment_get_face (cs_project_get_segment (loaded_old, i), NULL));
+      }
+    assert_project_valid (loaded_old);
+  }
+  assert_project_valid (project);
+}
+
+/* A damaged reference or face fails a strict load by name; recovery falls
+ * back to the defaults. */
+static void
+test_reference_face_damaged (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(CsProject) project = new_project (fixture, 30);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  const struct {
+    const char *key;
+    const char *value;
+  } cases[] = {
+    { "reference", "-1" }, { "reference", "1.5" }, { "reference", "\"two\"" },
+    { "reference", "4294967296" }, { "reference", "null" },
+    { "face", "[1, 2, 3]" }, { "face", "[1, 2, 3, 4, 5]" }, { "face", "[1, 2, 0, 4]" },
+    { "face", "[1, 2, 3, -4]" }, { "face", "[640, 0, 10, 10]" }, { "face", "[0, -10, 10, 10]" },
+    { "face", "[0.5, 2, 3, 4]" }, { "face", "\"centre\"" }, { "face", "null" },
+    { "face", "[99999999, 0, 10, 10]" },
+  };
+
+  g_assert_true (cs_project_set_reference (project, 0, 2, &error));
+  g_assert_true (cs_project_set_face (project, 0, &(CsFaceRect) { 1, 2, 3, 4 }, &error));
+  g_assert_no_error (error);
+  json = to_json (project);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *pattern = g_strdup_printf ("(\"%s\"\\s*:\\s*)(\\[[^]]*\\]|[0-9]+)", cases[i].key);
+      g_autoptr(GRegex) key = g_regex_new (pattern, 0, 0, NULL);
+      g_autofree char *with = g_strdup_printf ("\\g<1>%s", cases[i].value);
+      g_autofree char *damaged = g_regex_replace (key, json, -1, 0, with, 0, NULL);
+      g_autoptr(CsProject) strict = NULL;
+      g_autoptr(CsProject) recovered = NULL;
+      CsSegment *segment;
+
+      g_assert_cmpstr (damaged, !=, json);
+      strict = cs_project_load_from_data (damaged, strlen (damaged), NULL, CS_PROJECT_LOAD_NONE, NULL, &error);
+      g_assert_null (strict);
+      g_assert_error (error, CS_PROJECT_ERROR, CS_PROJECT_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, cases[i].key));
+      g_clear_error (&error);
+      recovered = cs_project_load_from_data (damaged, strlen (damaged), NULL, CS_PROJECT_LOAD_RECOVER, NULL,
+                                             &error);
+      g_assert_no_error (error);
+      segment = cs_project_get_segment (recovered, 0);
+      /* The damaged one falls back; the other is kept. */
+      if (g_str_equal (cases[i].key, "reference"))
+        {
+          g_assert_cmpuint (cs_segment_get_reference (segment), ==, 0);
+          assert_face (segment, 1, 2, 3, 4);
+        }
+      else
+        {
+          g_assert_cmpuint (cs_segment_get_reference (segment), ==, 2);
+          g_assert_false (cs_segment_get_face (segment, NULL));
+        }
+      assert_project_valid (recovered);
+    }
+}
+
 static int
 load_both_ways (const char *data,
                 gsize       length,
@@ -2731,6 +2978,8 @@ main (int   argc,
   ADD ("edits/keyframes", test_keyframes);
   ADD ("edits/stability", test_stability);
   ADD ("damaged/stability", test_stability_damaged);
+  ADD ("edits/reference-face", test_reference_face);
+  ADD ("damaged/reference-face", test_reference_face_damaged);
   ADD ("undo/signals", test_undo_signals);
   ADD ("query/boundaries-and-keyframes", test_query);
   g_test_add_func ("/project/query/interpolation", test_interpolation);

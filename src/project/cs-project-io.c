@@ -8,6 +8,7 @@
  *                    "width": 1920, "height": 1080,
  *                    "hash": "sha256-ht1m:…" } ],
  *     "segments": [ { "start": 0, "frames": 120, "crossfade": 0, "stability": 0.5,
+ *                     "reference": 2, "face": [ x, y, width, height ],
  *                     "style": { "id": "…", "name": "…", "folder": "…",
  *                                "folder_absolute": "/…" } or null,
  *                     "degree": [ { "frame": 0, "value": 1.0,
@@ -19,7 +20,9 @@
  * absolute ones are the fallback. "autosave" appears only in autosaves.
  * "sources" is a list so that a later version can hold several clips.
  * "stability" (0 to 1) came after version 1's first files: a segment without
- * it has CS_SEGMENT_DEFAULT_STABILITY.
+ * it has CS_SEGMENT_DEFAULT_STABILITY. "reference" (a VToonify-D style code,
+ * default 0) and "face" (the face rectangle in clip pixels, default the
+ * centred square) came later still and are written only when not default.
  *
  * Reading never trusts the file: every node's type is checked before use,
  * and the raw text is scanned first so that nesting or numbers that would
@@ -426,6 +429,7 @@ add_segment (JsonBuilder *builder,
              const char  *base_dir)
 {
   CsStyleRef *style = cs_segment_get_style (segment);
+  CsFaceRect face;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "start");
@@ -436,6 +440,23 @@ add_segment (JsonBuilder *builder,
   json_builder_add_int_value (builder, cs_segment_get_crossfade (segment));
   json_builder_set_member_name (builder, "stability");
   json_builder_add_double_value (builder, cs_segment_get_stability (segment));
+  /* Both only when set, so that files without VToonify-D segments read as
+   * before in older versions. */
+  if (cs_segment_get_reference (segment) != 0)
+    {
+      json_builder_set_member_name (builder, "reference");
+      json_builder_add_int_value (builder, cs_segment_get_reference (segment));
+    }
+  if (cs_segment_get_face (segment, &face))
+    {
+      json_builder_set_member_name (builder, "face");
+      json_builder_begin_array (builder);
+      json_builder_add_int_value (builder, face.x);
+      json_builder_add_int_value (builder, face.y);
+      json_builder_add_int_value (builder, face.width);
+      json_builder_add_int_value (builder, face.height);
+      json_builder_end_array (builder);
+    }
 
   json_builder_set_member_name (builder, "style");
   if (style != NULL)
@@ -740,6 +761,8 @@ typedef struct {
   GHashTable    *styles;         /* resolved key → CsStyleRef, shared by segments */
   GHashTable    *missing_styles; /* style ids already warned about */
   GPtrArray     *warnings;       /* GError */
+  int            width;          /* the clip's frame, for face rectangles */
+  int            height;
 } LoadContext;
 
 static void
@@ -933,6 +956,9 @@ typedef struct {
   CsStyleRef *style;
   guint       crossfade;
   double      stability;
+  guint       reference;
+  gboolean    has_face;
+  CsFaceRect  face;
   GArray     *keyframes;
 } RawSegment;
 
@@ -1126,6 +1152,50 @@ read_keyframes (Reader     *reader,
   return READ_OK;
 }
 
+/* "face": four whole numbers, a non-empty rectangle at least partly inside
+ * the clip's frame. Recovering from a bad one falls back to the centred
+ * square. */
+static ReadResult
+read_face (Reader      *reader,
+           LoadContext *context,
+           JsonNode    *node,
+           const char  *where,
+           RawSegment  *raw)
+{
+  g_autoptr(GError) bad = NULL;
+  JsonArray *array;
+  gint64 values[4];
+
+  if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (array = json_node_get_array (node)) != 4)
+    return problem (reader, where,
+                    _("“face” should be a list of four whole numbers (x, y, width, height), "
+                      "but it is %s"),
+                    JSON_NODE_HOLDS_ARRAY (node) ? _("a list of another length") : describe_node (node));
+
+  for (guint i = 0; i < 4; i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+
+      if (!node_is_value_of (element, G_TYPE_INT64))
+        return problem (reader, where,
+                        _("“face” should be a list of four whole numbers (x, y, width, height), "
+                          "but item %u is %s"),
+                        i + 1, describe_node (element));
+      values[i] = json_node_get_int (element);
+      if (values[i] < -CS_PROJECT_MAX_SIZE || values[i] > CS_PROJECT_MAX_SIZE)
+        return problem (reader, where,
+                        _("“face” item %u is %" G_GINT64_FORMAT "; it should be from %d to %d"),
+                        i + 1, values[i], -CS_PROJECT_MAX_SIZE, CS_PROJECT_MAX_SIZE);
+    }
+
+  raw->face = (CsFaceRect) { (int) values[0], (int) values[1], (int) values[2], (int) values[3] };
+  if (!cs_face_rect_check (&raw->face, context->width, context->height, &bad))
+    return problem (reader, where, _("“face”: %s"), bad->message);
+
+  raw->has_face = TRUE;
+  return READ_OK;
+}
+
 /* Reads one segment; NULL with READ_BAD when recovering drops it. */
 static ReadResult
 read_segment (Reader       *reader,
@@ -1135,7 +1205,8 @@ read_segment (Reader       *reader,
               gint64        n_frames,
               RawSegment  **out)
 {
-  static const char * const known[] = { "start", "frames", "crossfade", "stability", "style", "degree", NULL };
+  static const char * const known[] = { "start", "frames", "crossfade", "stability", "reference",
+                                        "face", "style", "degree", NULL };
   g_autofree char *where = g_strdup_printf (_("segment %u"), index + 1);
   g_autoptr(RawSegment) raw = g_new0 (RawSegment, 1);
   JsonObject *object;
@@ -1198,6 +1269,21 @@ read_segment (Reader       *reader,
         }
     }
 
+  if (member (object, "reference") != NULL)
+    {
+      gint64 reference;
+
+      result = read_int (reader, object, "reference", where, 0, G_MAXINT32, &reference);
+      if (result == READ_FAILED)
+        return result;
+      /* Recovering: the first reference, which every style has. */
+      raw->reference = result == READ_OK ? (guint) reference : 0;
+    }
+
+  if (member (object, "face") != NULL &&
+      read_face (reader, context, member (object, "face"), where, raw) == READ_FAILED)
+    return READ_FAILED;
+
   if (read_style (reader, context, object, where, &raw->style) == READ_FAILED)
     return READ_FAILED;
   if (read_keyframes (reader, object, where, raw) == READ_FAILED)
@@ -1239,6 +1325,20 @@ segment_from_raw (RawSegment *raw,
 
       g_object_unref (whole);
       whole = steady;
+    }
+  if (raw->reference != 0)
+    {
+      CsSegment *referenced = cs_segment_copy_with_reference (whole, raw->reference);
+
+      g_object_unref (whole);
+      whole = referenced;
+    }
+  if (raw->has_face)
+    {
+      CsSegment *faced = cs_segment_copy_with_face (whole, &raw->face);
+
+      g_object_unref (whole);
+      whole = faced;
     }
   if (start == raw->start && end == raw->end)
     return g_steal_pointer (&whole);
@@ -1647,6 +1747,8 @@ cs_project_load_from_data (const char          *data,
   if (source == NULL)
     return NULL;
 
+  context.width = cs_source_clip_get_width (source);
+  context.height = cs_source_clip_get_height (source);
   timeline = read_timeline (&reader, &context, root, cs_source_clip_get_n_frames (source));
   if (timeline == NULL)
     return NULL;

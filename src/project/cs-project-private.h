@@ -61,6 +61,14 @@ CsSegment    *cs_segment_copy_with_keyframes (CsSegment          *self,
 /* @stability in [0, 1]. */
 CsSegment    *cs_segment_copy_with_stability (CsSegment          *self,
                                               double              stability);
+/* @self with @from's stability, reference and face rectangle. */
+CsSegment    *cs_segment_copy_with_settings_of (CsSegment        *self,
+                                              CsSegment          *from);
+CsSegment    *cs_segment_copy_with_reference (CsSegment          *self,
+                                              guint               reference);
+/* @face NULL: the centred square; otherwise width and height at least 1. */
+CsSegment    *cs_segment_copy_with_face      (CsSegment          *self,
+                                              const CsFaceRect   *face);
 /* The segment cut or extended to [start, end): keyframes outside are
  * dropped and the curve's values at the new edges kept. */
 CsSegment    *cs_segment_copy_range          (CsSegment          *self,
@@ -104,6 +112,13 @@ void          cs_project_set_recovered_internal (CsProject       *self,
                                               gboolean            recovered);
 void          cs_project_emit_autosave_failed (CsProject         *self,
                                               const GError       *error);
+
+/* cs-project.c: @rect non-empty and at least partly inside a @width x
+ * @height frame. */
+gboolean      cs_face_rect_check             (const CsFaceRect   *rect,
+                                              int                 width,
+                                              int                 height,
+                                              GError            **error);
 
 /* cs-project-io.c */
 gboolean      cs_project_is_valid_id         (const char         *id);

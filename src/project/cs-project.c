@@ -824,14 +824,14 @@ cs_project_join (CsProject  *self,
                                     cs_segment_get_crossfade (left),
                                     (const CsKeyframe *) (void *) keyframes->data,
                                     keyframes->len);
-  /* The joined segment is the left one grown, as its style says. */
-  if (cs_segment_get_stability (joined) != cs_segment_get_stability (left))
-    {
-      CsSegment *steady = cs_segment_copy_with_stability (joined, cs_segment_get_stability (left));
+  /* The joined segment is the left one grown, as its style says: its
+   * stability, reference and face too. */
+  {
+    CsSegment *grown = cs_segment_copy_with_settings_of (joined, left);
 
-      g_object_unref (joined);
-      joined = steady;
-    }
+    g_object_unref (joined);
+    joined = grown;
+  }
 
   return commit_segments (self, _("Join Segments"), index, 2, &joined, 1);
 }
@@ -973,6 +973,87 @@ cs_project_set_stability (CsProject  *self,
   changed = cs_segment_copy_with_stability (segment, stability);
 
   return commit_segments (self, _("Change Stability"), index, 1, &changed, 1);
+}
+
+gboolean
+cs_project_set_reference (CsProject  *self,
+                          guint       index,
+                          guint       reference,
+                          GError    **error)
+{
+  g_autoptr(CsSegment) changed = NULL;
+  CsSegment *segment;
+
+  g_return_val_if_fail (CS_IS_PROJECT (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_segment_index (self, index, error))
+    return FALSE;
+  /* The file stores it as a JSON integer that json-glib reads as gint64;
+   * anything above this is no real style's reference count. */
+  if (reference > G_MAXINT32)
+    {
+      g_set_error (error, CS_PROJECT_ERROR, CS_PROJECT_ERROR_INVALID_ARGUMENT,
+                   _("Style reference %u does not exist"), reference);
+      return FALSE;
+    }
+
+  segment = cs_timeline_get_segment (self->timeline, index);
+  changed = cs_segment_copy_with_reference (segment, reference);
+
+  return commit_segments (self, _("Change Style Reference"), index, 1, &changed, 1);
+}
+
+gboolean
+cs_face_rect_check (const CsFaceRect  *rect,
+                    int                width,
+                    int                height,
+                    GError           **error)
+{
+  if (rect->width <= 0 || rect->height <= 0)
+    {
+      g_set_error (error, CS_PROJECT_ERROR, CS_PROJECT_ERROR_INVALID_ARGUMENT,
+                   _("A face rectangle of %d × %d pixels is empty; its width and height "
+                     "must be at least 1"), rect->width, rect->height);
+      return FALSE;
+    }
+  /* In 64 bits: x + width may overflow an int. */
+  if ((gint64) rect->x >= width || (gint64) rect->y >= height ||
+      (gint64) rect->x + rect->width <= 0 || (gint64) rect->y + rect->height <= 0)
+    {
+      g_set_error (error, CS_PROJECT_ERROR, CS_PROJECT_ERROR_INVALID_ARGUMENT,
+                   _("The face rectangle at %d, %d of %d × %d pixels lies wholly outside "
+                     "the clip’s %d × %d frame"),
+                   rect->x, rect->y, rect->width, rect->height, width, height);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+cs_project_set_face (CsProject         *self,
+                     guint              index,
+                     const CsFaceRect  *rect,
+                     GError           **error)
+{
+  g_autoptr(CsSegment) changed = NULL;
+  CsSegment *segment;
+
+  g_return_val_if_fail (CS_IS_PROJECT (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_segment_index (self, index, error))
+    return FALSE;
+  if (rect != NULL &&
+      !cs_face_rect_check (rect, cs_source_clip_get_width (self->source),
+                           cs_source_clip_get_height (self->source), error))
+    return FALSE;
+
+  segment = cs_timeline_get_segment (self->timeline, index);
+  changed = cs_segment_copy_with_face (segment, rect);
+
+  return commit_segments (self, _("Change Face Rectangle"), index, 1, &changed, 1);
 }
 
 /* The segment's keyframes, to edit. */

@@ -180,6 +180,22 @@ gboolean      cs_project_set_stability      (CsProject           *self,
                                              guint                index,
                                              double               stability,
                                              GError             **error);
+/* Chooses the VToonify-D style reference (the index of one of the style's
+ * extrinsic style codes) segment @index uses, one undo step. Whether the
+ * style has that many is checked when rendering: the project does not load
+ * styles. */
+gboolean      cs_project_set_reference      (CsProject           *self,
+                                             guint                index,
+                                             guint                reference,
+                                             GError             **error);
+/* Sets the face rectangle, in source-clip pixels, that segment @index's
+ * VToonify-D code comes from (NULL: the frame's centred square), one undo
+ * step. An empty rectangle or one wholly outside the clip's frame is
+ * refused; one partly outside is kept and clamped when rendering. */
+gboolean      cs_project_set_face           (CsProject           *self,
+                                             guint                index,
+                                             const CsFaceRect    *rect,
+                                             GError             **error);
 /* Adds a keyframe at @frame to the segment that holds it; there must be
  * none there yet. @degree is 0..1. */
 gboolean      cs_project_add_keyframe       (CsProject           *self,

@@ -19,6 +19,9 @@ struct _CsSegment
   CsStyleRef *style;
   guint       crossfade;
   double      stability;
+  guint       reference;
+  gboolean    has_face;
+  CsFaceRect  face;
   guint       n_keyframes;
   CsKeyframe *keyframes;
 };
@@ -33,6 +36,7 @@ enum {
   PROP_CROSSFADE,
   PROP_N_KEYFRAMES,
   PROP_STABILITY,
+  PROP_REFERENCE,
   N_PROPS
 };
 
@@ -77,6 +81,9 @@ cs_segment_get_property (GObject    *object,
     case PROP_STABILITY:
       g_value_set_double (value, self->stability);
       break;
+    case PROP_REFERENCE:
+      g_value_set_uint (value, self->reference);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -108,6 +115,9 @@ cs_segment_class_init (CsSegmentClass *klass)
   properties[PROP_STABILITY] =
     g_param_spec_double ("stability", NULL, NULL, 0.0, 1.0, CS_SEGMENT_DEFAULT_STABILITY,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_REFERENCE] =
+    g_param_spec_uint ("reference", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -156,12 +166,51 @@ cs_segment_new_internal (gint64            start,
   return self;
 }
 
-/* Every copy keeps the stability: only cs_segment_copy_with_stability() changes it. */
+/* Every copy keeps the settings that are not part of the frames and the
+ * curve (stability, reference, face): only their own copy_with_*() change
+ * them. */
 static CsSegment *
-keep_stability (CsSegment *copy,
+keep_settings (CsSegment *copy,
                 CsSegment *self)
 {
   copy->stability = self->stability;
+  copy->reference = self->reference;
+  copy->has_face = self->has_face;
+  copy->face = self->face;
+  return copy;
+}
+
+CsSegment *
+cs_segment_copy_with_settings_of (CsSegment *self,
+                                  CsSegment *from)
+{
+  return keep_settings (cs_segment_new_internal (self->start, self->n_frames, self->style, self->crossfade,
+                                                  self->keyframes, self->n_keyframes), from);
+}
+
+CsSegment *
+cs_segment_copy_with_reference (CsSegment *self,
+                                guint      reference)
+{
+  CsSegment *copy = keep_settings (cs_segment_new_internal (self->start, self->n_frames, self->style,
+                                                             self->crossfade, self->keyframes,
+                                                             self->n_keyframes), self);
+
+  copy->reference = reference;
+  return copy;
+}
+
+CsSegment *
+cs_segment_copy_with_face (CsSegment        *self,
+                           const CsFaceRect *face)
+{
+  CsSegment *copy = keep_settings (cs_segment_new_internal (self->start, self->n_frames, self->style,
+                                                             self->crossfade, self->keyframes,
+                                                             self->n_keyframes), self);
+
+  g_assert (face == NULL || (face->width >= 1 && face->height >= 1));
+  copy->has_face = face != NULL;
+  copy->face = face != NULL ? *face : (CsFaceRect) { 0, 0, 0, 0 };
   return copy;
 }
 
@@ -170,7 +219,7 @@ cs_segment_copy_with (CsSegment  *self,
                       CsStyleRef *style,
                       guint       crossfade)
 {
-  return keep_stability (cs_segment_new_internal (self->start, self->n_frames, style, crossfade,
+  return keep_settings (cs_segment_new_internal (self->start, self->n_frames, style, crossfade,
                                                   self->keyframes, self->n_keyframes), self);
 }
 
@@ -179,7 +228,7 @@ cs_segment_copy_with_keyframes (CsSegment        *self,
                                 const CsKeyframe *keyframes,
                                 guint             n_keyframes)
 {
-  return keep_stability (cs_segment_new_internal (self->start, self->n_frames, self->style, self->crossfade,
+  return keep_settings (cs_segment_new_internal (self->start, self->n_frames, self->style, self->crossfade,
                                                   keyframes, n_keyframes), self);
 }
 
@@ -187,8 +236,9 @@ CsSegment *
 cs_segment_copy_with_stability (CsSegment *self,
                                 double     stability)
 {
-  CsSegment *copy = cs_segment_new_internal (self->start, self->n_frames, self->style, self->crossfade,
-                                             self->keyframes, self->n_keyframes);
+  CsSegment *copy = keep_settings (cs_segment_new_internal (self->start, self->n_frames, self->style,
+                                                             self->crossfade, self->keyframes,
+                                                             self->n_keyframes), self);
 
   g_assert (stability >= 0.0 && stability <= 1.0);
   /* Stored like degrees, so that the file never holds a tiny double. */
@@ -280,7 +330,7 @@ cs_segment_copy_range (CsSegment *self,
         }
     }
 
-  return keep_stability (cs_segment_new_internal (start, end - start, self->style, crossfade,
+  return keep_settings (cs_segment_new_internal (start, end - start, self->style, crossfade,
                                                   (const CsKeyframe *) (void *) kept->data, kept->len),
                          self);
 }
@@ -331,6 +381,27 @@ cs_segment_get_stability (CsSegment *self)
   g_return_val_if_fail (CS_IS_SEGMENT (self), CS_SEGMENT_DEFAULT_STABILITY);
 
   return self->stability;
+}
+
+guint
+cs_segment_get_reference (CsSegment *self)
+{
+  g_return_val_if_fail (CS_IS_SEGMENT (self), 0);
+
+  return self->reference;
+}
+
+gboolean
+cs_segment_get_face (CsSegment  *self,
+                     CsFaceRect *rect)
+{
+  g_return_val_if_fail (CS_IS_SEGMENT (self), FALSE);
+
+  if (!self->has_face)
+    return FALSE;
+  if (rect != NULL)
+    *rect = self->face;
+  return TRUE;
 }
 
 guint
@@ -423,7 +494,10 @@ cs_segment_equal (CsSegment *a,
 
   if (a->start != b->start || a->n_frames != b->n_frames ||
       a->crossfade != b->crossfade || a->n_keyframes != b->n_keyframes ||
-      a->stability != b->stability ||
+      a->stability != b->stability || a->reference != b->reference ||
+      a->has_face != b->has_face ||
+      (a->has_face && (a->face.x != b->face.x || a->face.y != b->face.y ||
+                       a->face.width != b->face.width || a->face.height != b->face.height)) ||
       !cs_style_ref_equal (a->style, b->style))
     return FALSE;
 

@@ -47,6 +47,20 @@ typedef enum {
 #define CS_SEGMENT_DEFAULT_STABILITY 0.5
 
 /**
+ * CsFaceRect:
+ * @x: the left edge, in source-clip pixels (may be negative).
+ * @y: the top edge.
+ * @width: at least 1.
+ * @height: at least 1.
+ *
+ * A rectangle in frame pixels: the face a VToonify-D segment's style code
+ * is computed from.
+ */
+typedef struct {
+  int x, y, width, height;
+} CsFaceRect;
+
+/**
  * CsKeyframe:
  * @frame: the clip frame it sits on.
  * @degree: the style degree there, 0 (original) to 1 (fully styled).
@@ -77,6 +91,13 @@ guint             cs_segment_get_crossfade     (CsSegment  *self);
 /* How steady the style is on video, 0 (frame by frame) to 1; see
  * cs_project_set_stability(). */
 double            cs_segment_get_stability     (CsSegment  *self);
+/* The VToonify-D style reference (an index into the style's extrinsic
+ * style codes) its frames use; 0 for a new segment. */
+guint             cs_segment_get_reference     (CsSegment  *self);
+/* TRUE and the face rectangle, in source-clip pixels, when one is set;
+ * FALSE (rect untouched) when the face is the frame's centred square. */
+gboolean          cs_segment_get_face          (CsSegment  *self,
+                                                CsFaceRect *rect);
 /* At least 1. */
 guint             cs_segment_get_n_keyframes   (CsSegment  *self);
 /* The keyframe at @index, in frame order; valid as long as the segment. */
@@ -89,8 +110,8 @@ gboolean          cs_segment_find_keyframe     (CsSegment  *self,
 /* The degree curve's value at any @frame, inside the segment or not. */
 double            cs_segment_get_degree_at     (CsSegment  *self,
                                                 gint64      frame);
-/* TRUE when both cover the same frames with the same style, cross-fade
- * and keyframes. */
+/* TRUE when both cover the same frames with the same style, cross-fade,
+ * stability, reference, face rectangle and keyframes. */
 gboolean          cs_segment_equal             (CsSegment  *a,
                                                 CsSegment  *b);
 

@@ -18,14 +18,12 @@
 
 #include "cs-engine.h"
 #include "cs-image.h"
+#include "cs-segment.h"
 #include "cs-style.h"
 
 G_BEGIN_DECLS
 
-/* A rectangle in frame pixels. */
-typedef struct {
-  int x, y, width, height;
-} CsFaceRect;
+/* CsFaceRect (a rectangle in frame pixels) comes from cs-segment.h. */
 
 #define CS_TYPE_VTOONIFY (cs_vtoonify_get_type ())
 G_DECLARE_FINAL_TYPE (CsVToonify, cs_vtoonify, CS, VTOONIFY, GObject)
