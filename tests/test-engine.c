@@ -432,6 +432,188 @@ test_folding (void)
   g_assert_cmpfloat (y[1], ==, 5.0f);
 }
 
+/* A style code and a degree bound as constants, the way a VToonify-D
+ * generator takes them: the code modulates a convolution's weights through
+ * a folded linear layer, the degree scales the result and drives a
+ * per-channel shift. Binding new values and preparing again refreshes what
+ * they feed without a new plan, and gives what a fresh network gives. */
+#define RB_C 8
+#define RB_OC 8
+#define RB_S 5
+#define RB_H 9
+#define RB_W 7
+
+typedef struct {
+  float a[RB_S * RB_C], w[RB_OC * RB_C * 9], b[RB_OC], l[RB_OC];
+} RebindWeights;
+
+static GBytes *
+rebind_model (const RebindWeights *p, gboolean clip)
+{
+  g_autoptr(CsOnnxWriter) wr = cs_onnx_writer_new ("rebind", 13);
+  const int64_t shape4[4] = { 1, RB_C, 1, 1 }, shape_l[4] = { 1, RB_OC, 1, 1 }, one[2] = { 1, 1 };
+
+  cs_onnx_writer_add_input (wr, "x", "1," G_STRINGIFY (RB_C) ",h,w");
+  cs_onnx_writer_add_input (wr, "code", "1," G_STRINGIFY (RB_S));
+  cs_onnx_writer_add_input (wr, "d", "1");
+  cs_onnx_writer_add_output (wr, "y", NULL);
+  cs_onnx_writer_add_float_initializer (wr, "A", CS_ONNX_DIMS (RB_S, RB_C), p->a, G_N_ELEMENTS (p->a));
+  cs_onnx_writer_add_float_initializer (wr, "W", CS_ONNX_DIMS (RB_OC, RB_C, 3, 3), p->w, G_N_ELEMENTS (p->w));
+  cs_onnx_writer_add_float_initializer (wr, "B", CS_ONNX_DIMS (RB_OC), p->b, RB_OC);
+  cs_onnx_writer_add_float_initializer (wr, "L", CS_ONNX_DIMS (1, RB_OC), p->l, RB_OC);
+  cs_onnx_writer_add_float_initializer (wr, "one", CS_ONNX_DIMS (1), (const float[]) { 1.0f }, 1);
+  cs_onnx_writer_add_int64_initializer (wr, "s4", CS_ONNX_DIMS (4), shape4, 4);
+  cs_onnx_writer_add_int64_initializer (wr, "sl", CS_ONNX_DIMS (4), shape_l, 4);
+  cs_onnx_writer_add_int64_initializer (wr, "s11", CS_ONNX_DIMS (2), one, 2);
+  /* style = code · A + 1, as a [1, C, 1, 1] scale of the weights */
+  cs_onnx_writer_add_node (wr, "MatMul", "lin", CS_ONNX_NAMES ("code", "A"), CS_ONNX_NAMES ("lin"));
+  cs_onnx_writer_add_node (wr, "Add", "style", CS_ONNX_NAMES ("lin", "one"), CS_ONNX_NAMES ("style"));
+  cs_onnx_writer_add_node (wr, "Reshape", "style4", CS_ONNX_NAMES ("style", "s4"), CS_ONNX_NAMES ("style4"));
+  cs_onnx_writer_add_node (wr, "Mul", "modulate", CS_ONNX_NAMES ("W", "style4"), CS_ONNX_NAMES ("wm"));
+  cs_onnx_writer_add_node (wr, "Conv", "conv", CS_ONNX_NAMES ("x", "wm", "B"), CS_ONNX_NAMES ("c"));
+  cs_onnx_writer_node_set_ints (wr, "pads", CS_ONNX_DIMS (1, 1, 1, 1));
+  /* y = c · d + (d · L) per channel */
+  cs_onnx_writer_add_node (wr, "Mul", "scale", CS_ONNX_NAMES ("c", "d"), CS_ONNX_NAMES ("cd"));
+  cs_onnx_writer_add_node (wr, "Reshape", "d2", CS_ONNX_NAMES ("d", "s11"), CS_ONNX_NAMES ("d2"));
+  cs_onnx_writer_add_node (wr, "MatMul", "label", CS_ONNX_NAMES ("d2", "L"), CS_ONNX_NAMES ("label"));
+  cs_onnx_writer_add_node (wr, "Reshape", "label4", CS_ONNX_NAMES ("label", "sl"), CS_ONNX_NAMES ("label4"));
+  if (clip)
+    {
+      /* A bound that only a new plan can change. */
+      cs_onnx_writer_add_node (wr, "Add", "shift", CS_ONNX_NAMES ("cd", "label4"), CS_ONNX_NAMES ("sh"));
+      cs_onnx_writer_add_node (wr, "Neg", "nd", CS_ONNX_NAMES ("d"), CS_ONNX_NAMES ("nd"));
+      cs_onnx_writer_add_node (wr, "Clip", "clip", CS_ONNX_NAMES ("sh", "nd", ""), CS_ONNX_NAMES ("y"));
+    }
+  else
+    cs_onnx_writer_add_node (wr, "Add", "shift", CS_ONNX_NAMES ("cd", "label4"), CS_ONNX_NAMES ("y"));
+  return cs_onnx_writer_serialize (wr);
+}
+
+static void
+rebind_reference (const RebindWeights *p, const float *x, const float *code, float d, gboolean clip, double *y)
+{
+  float wm[RB_OC * RB_C * 9];
+  ConvCase cc = { RB_C, RB_OC, RB_H, RB_W, 3, 1, 1, 1, 1, 1, FALSE, TRUE, FALSE };
+
+  for (int c = 0; c < RB_C; c++)
+    {
+      double style = 1.0;
+      for (int k = 0; k < RB_S; k++)
+        style += (double) code[k] * p->a[k * RB_C + c];
+      for (int o = 0; o < RB_OC; o++)
+        for (int t = 0; t < 9; t++)
+          wm[(o * RB_C + c) * 9 + t] = (float) (p->w[(o * RB_C + c) * 9 + t] * style);
+    }
+  ref_conv (&cc, x, wm, p->b, y, RB_H, RB_W);
+  for (int o = 0; o < RB_OC; o++)
+    for (int i = 0; i < RB_H * RB_W; i++)
+      {
+        double v = y[o * RB_H * RB_W + i] * d + (double) d * p->l[o];
+        y[o * RB_H * RB_W + i] = clip ? MAX (v, -(double) d) : v;
+      }
+}
+
+static void
+bind_code_degree (CsNetwork *net, const float *code, float d)
+{
+  g_autoptr(GError) error = NULL;
+  const int64_t cdims[2] = { 1, RB_S }, ddims[1] = { 1 };
+
+  g_assert_true (cs_network_bind_constant (net, "code", CS_DTYPE_FLOAT, 2, cdims, code, &error));
+  g_assert_true (cs_network_bind_constant (net, "d", CS_DTYPE_FLOAT, 1, ddims, &d, &error));
+  g_assert_no_error (error);
+}
+
+static void
+run_rebind (CsNetwork *net, CsPrecision precision, const float *x, float *y)
+{
+  g_autoptr(GError) error = NULL;
+  const int64_t xdims[4] = { 1, RB_C, RB_H, RB_W };
+
+  g_assert_true (cs_network_set_input_shape (net, "x", 4, xdims, &error));
+  g_assert_true (cs_network_prepare (net, precision, &error));
+  g_assert_true (cs_network_set_input (net, "x", x, RB_C * RB_H * RB_W, &error));
+  g_assert_true (cs_network_run (net, NULL, &error));
+  g_assert_true (cs_network_get_output (net, 0, y, RB_OC * RB_H * RB_W, &error));
+  g_assert_no_error (error);
+}
+
+static void
+check_rebind (CsPrecision precision, gboolean clip)
+{
+  RebindWeights p;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(CsNetwork) net = NULL;
+  g_autoptr(CsNetwork) fresh = NULL;
+  g_autoptr(GError) error = NULL;
+  float x[RB_C * RB_H * RB_W], code[2][RB_S], y[RB_OC * RB_H * RB_W], y_fresh[RB_OC * RB_H * RB_W];
+  double ref[RB_OC * RB_H * RB_W];
+  const float degrees[3] = { 0.0f, 0.5f, 1.0f };
+  double tol = precision == CS_PRECISION_FP16 ? 5e-3 : 1e-5;
+  guint32 state = 7;
+  guint plans;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (p.a); i++) p.a[i] = 0.3f * rnd (&state);
+  for (gsize i = 0; i < G_N_ELEMENTS (p.w); i++) p.w[i] = rnd (&state);
+  for (gsize i = 0; i < RB_OC; i++) { p.b[i] = rnd (&state); p.l[i] = rnd (&state); }
+  for (gsize i = 0; i < G_N_ELEMENTS (x); i++) x[i] = rnd (&state);
+  for (int c = 0; c < 2; c++)
+    for (int k = 0; k < RB_S; k++)
+      code[c][k] = rnd (&state);
+
+  bytes = rebind_model (&p, clip);
+  net = cs_network_new_from_bytes (device, bytes, NULL, &error);
+  g_assert_no_error (error);
+  for (int c = 0; c < 2; c++)
+    for (gsize k = 0; k < G_N_ELEMENTS (degrees); k++)
+      {
+        bind_code_degree (net, code[c], degrees[k]);
+        run_rebind (net, precision, x, y);
+        rebind_reference (&p, x, code[c], degrees[k], clip, ref);
+        g_assert_cmpfloat (rel_error (y, ref, G_N_ELEMENTS (y)), <, tol);
+      }
+  plans = cs_network_get_n_plans (net);
+  /* The Clip's bound depends on the degree: every new degree is a new plan.
+   * Without it, only the first prepare plans. */
+  g_assert_cmpuint (plans, ==, clip ? 6 : 1);
+
+  /* Exactly what a network planned for the same values gives. */
+  fresh = cs_network_new_from_bytes (device, bytes, NULL, &error);
+  bind_code_degree (fresh, code[1], degrees[2]);
+  run_rebind (fresh, precision, x, y_fresh);
+  g_assert_cmpmem (y, sizeof y, y_fresh, sizeof y_fresh);
+
+  /* Preparing with nothing changed plans nothing; a new shape does. */
+  run_rebind (net, precision, x, y);
+  g_assert_cmpuint (cs_network_get_n_plans (net), ==, plans);
+  g_assert_true (cs_network_set_input_shape (net, "x", 4, (const int64_t[]) { 1, RB_C, RB_H + 1, RB_W }, &error));
+  g_assert_true (cs_network_prepare (net, precision, &error));
+  g_assert_cmpuint (cs_network_get_n_plans (net), ==, plans + 1);
+}
+
+static void
+test_rebind_fp32 (void)
+{
+  check_rebind (CS_PRECISION_FP32, FALSE);
+}
+
+static void
+test_rebind_fp16 (void)
+{
+  if (!cs_device_supports_fp16 (device))
+    {
+      g_test_skip ("The device has no 16-bit floats");
+      return;
+    }
+  check_rebind (CS_PRECISION_FP16, FALSE);
+}
+
+static void
+test_rebind_replan (void)
+{
+  check_rebind (CS_PRECISION_FP32, TRUE);
+}
+
 static void
 test_bad_input (void)
 {
@@ -532,6 +714,9 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/fusion/residual-block", test_residual_block);
   g_test_add_func ("/engine/fusion/conv-batch-norm", test_conv_batch_norm);
   g_test_add_func ("/engine/folding", test_folding);
+  g_test_add_func ("/engine/folding/rebind-fp32", test_rebind_fp32);
+  g_test_add_func ("/engine/folding/rebind-fp16", test_rebind_fp16);
+  g_test_add_func ("/engine/folding/rebind-replan", test_rebind_replan);
   g_test_add_func ("/engine/bad-input", test_bad_input);
   g_test_add_func ("/engine/devices", test_devices);
   ret = g_test_run ();

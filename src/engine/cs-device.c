@@ -40,6 +40,10 @@ struct _CsDevice
   VkPhysicalDeviceMemoryProperties mem_props;
   gboolean         fp16;
   guint            shuffle_subgroup_size;
+  /* $CELSHADE_STAGING: leave device buffers unmapped even on unified
+   * memory, so that a CPU device takes the staging copies a discrete GPU
+   * needs (tests run both ways). */
+  gboolean         force_staging;
   double           timestamp_period;
   guint            validation_errors;
 
@@ -90,6 +94,13 @@ debug_callback (VkDebugUtilsMessageSeverityFlagBitsEXT severity,
       g_printerr ("Vulkan validation: %s\n", data->pMessage);
     }
   return VK_FALSE;
+}
+
+static gboolean
+env_flag (const char *name)
+{
+  const char *v = g_getenv (name);
+  return v != NULL && g_strcmp0 (v, "0") != 0 && *v != '\0';
 }
 
 static gboolean
@@ -437,6 +448,7 @@ cs_device_new (const char *selector, GError **error)
       return NULL;
     }
   self->fp16 = chosen->fp16;
+  self->force_staging = env_flag ("CELSHADE_STAGING");
   {
     VkPhysicalDeviceSubgroupProperties sg = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES };
     VkPhysicalDeviceProperties2 p2 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &sg };
@@ -693,7 +705,7 @@ cs_device_alloc_buffer (CsDevice *self, VkDeviceSize size, gboolean host_visible
   for (guint i = 0; i < self->free_buffers->len; i++)
     {
       CsBuffer *c = self->free_buffers->pdata[i];
-      if (c->size == want && (!host_visible || c->mapped != NULL))
+      if (c->size == want && (host_visible ? c->mapped != NULL : !self->force_staging || c->mapped == NULL))
         {
           b = g_ptr_array_steal_index_fast (self->free_buffers, i);
           break;
@@ -773,7 +785,8 @@ cs_device_alloc_buffer (CsDevice *self, VkDeviceSize size, gboolean host_visible
   }
   vkBindBufferMemory (self->device, b->buffer, b->memory, 0);
   b->device_local = (self->mem_props.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT) != 0;
-  if (self->mem_props.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)
+  if ((self->mem_props.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) &&
+      (host_visible || !self->force_staging))
     {
       r = vkMapMemory (self->device, b->memory, 0, VK_WHOLE_SIZE, 0, &b->mapped);
       if (r != VK_SUCCESS)

@@ -25,11 +25,14 @@ clip_is_open (const CsNode *n)
   return isinf (n->clip_lo) && isinf (n->clip_hi);
 }
 
+/* A float constant that fusion may bake into another node's weights or
+ * push constants: a variable one (a bound degree) stays a tensor the device
+ * reads, so that a new value needs no new plan. */
 static const CsTensor *
 const_input (CsGraph *g, const CsNode *n, int i)
 {
   const CsTensor *t = i < n->n_inputs ? cs_graph_tensor (g, n->inputs[i]) : NULL;
-  return t != NULL && t->data != NULL && t->dtype == CS_DTYPE_FLOAT ? t : NULL;
+  return t != NULL && t->data != NULL && t->dtype == CS_DTYPE_FLOAT && !t->variable ? t : NULL;
 }
 
 static gboolean
@@ -37,6 +40,18 @@ scalar_const (CsGraph *g, const CsNode *n, int i, float *v)
 {
   const CsTensor *t = const_input (g, n, i);
   if (t == NULL || cs_tensor_numel (t) != 1)
+    return FALSE;
+  *v = ((float *) t->data)[0];
+  return TRUE;
+}
+
+/* A Clip's bounds, variable or not: its kernel knows no other way to get
+ * them (a network whose bound input changes them is planned anew). */
+static gboolean
+clip_bound (CsGraph *g, const CsNode *n, int i, float *v)
+{
+  const CsTensor *t = i < n->n_inputs ? cs_graph_tensor (g, n->inputs[i]) : NULL;
+  if (t == NULL || t->data == NULL || t->dtype != CS_DTYPE_FLOAT || cs_tensor_numel (t) != 1)
     return FALSE;
   *v = ((float *) t->data)[0];
   return TRUE;
@@ -80,9 +95,9 @@ cs_graph_reset_epilogues (CsGraph *g)
             {
               if (n->n_inputs > 1 || g->opset >= 11)
                 {
-                  if (scalar_const (g, n, 1, &v))
+                  if (clip_bound (g, n, 1, &v))
                     n->clip_lo = v;
-                  if (scalar_const (g, n, 2, &v))
+                  if (clip_bound (g, n, 2, &v))
                     n->clip_hi = v;
                 }
               else

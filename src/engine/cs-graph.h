@@ -132,6 +132,11 @@ typedef struct {
   gboolean is_input;  /* a graph input bound at run time */
   gboolean is_output;
   gboolean keep_alive; /* read after the network (by a stage): never reused */
+  /* Constant data that depends on an input bound with
+   * cs_network_bind_constant (a style code, a degree): its value may change
+   * without the graph changing, so nothing bakes it into a plan. */
+  gboolean variable;
+  gboolean dirty;     /* variable and changed since the device last saw it */
   int      producer;  /* node id, -1 for inputs and initializers */
   /* Filled in by planning. */
   int      last_use;  /* last node id reading it */
@@ -217,6 +222,10 @@ const float   *cs_node_attr_floats    (const CsNode *node, const char *name, int
  * gets a shape, every node whose inputs are all constant is evaluated on the
  * host and marked dead. Refuses, naming the node, what it cannot run. */
 gboolean    cs_graph_infer            (CsGraph *graph, GError **error);
+
+/* After the data of variable tensors marked dirty changed: evaluates again
+ * every folded node that reads one, marking its outputs dirty in turn. */
+gboolean    cs_graph_refold           (CsGraph *graph, GError **error);
 
 /* Resets every node's epilogue to the identity. */
 void        cs_graph_reset_epilogues  (CsGraph *graph);

@@ -1779,6 +1779,79 @@ infer_node (CsGraph *g, CsNode *node, GError **error)
   return UNSUPPORTED ("not supported");
 }
 
+/* The outputs of a node folded from a variable tensor are variable too; a
+ * shape is not, since a new value never changes a shape. */
+static void
+mark_variable (CsGraph *g, CsNode *node)
+{
+  gboolean variable = FALSE;
+
+  if (!node->dead || node->op == CS_OP_SHAPE)
+    return;
+  for (int k = 0; k < node->n_inputs; k++)
+    {
+      CsTensor *t = cs_graph_tensor (g, node->inputs[k]);
+      variable |= t != NULL && t->variable;
+    }
+  for (int k = 0; variable && k < node->n_outputs; k++)
+    {
+      CsTensor *o = out_t (g, node, k);
+      if (o != NULL && o->data != NULL)
+        o->variable = TRUE;
+    }
+}
+
+static gboolean
+reads_dirty (CsGraph *g, const CsNode *node)
+{
+  for (int k = 0; k < node->n_inputs; k++)
+    {
+      CsTensor *t = cs_graph_tensor (g, node->inputs[k]);
+      if (t != NULL && t->dirty)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+cs_graph_refold (CsGraph *g, GError **error)
+{
+  for (guint i = 0; i < g->nodes->len; i++)
+    {
+      CsNode *node = cs_graph_node (g, i);
+      CsTensor *o0 = node->n_outputs > 0 ? out_t (g, node, 0) : NULL;
+
+      /* Only nodes folded at load have constant outputs; a node fused away
+       * has none, and the caller checks those. */
+      if (!node->dead || o0 == NULL || !o0->variable || !reads_dirty (g, node))
+        continue;
+      for (int k = 0; k < node->n_outputs; k++)
+        {
+          CsTensor *o = out_t (g, node, k);
+          if (o != NULL)
+            g_clear_pointer (&o->data, g_free);
+        }
+      node->dead = FALSE;
+      if (!infer_node (g, node, error))
+        return FALSE;
+      cs_fold_node (g, node);
+      if (!node->dead)
+        {
+          g_set_error (error, CS_ENGINE_ERROR, CS_ENGINE_ERROR_INVALID_MODEL,
+                       "The node '%s' no longer folds with the new value of its input",
+                       node->name ? node->name : "");
+          return FALSE;
+        }
+      for (int k = 0; k < node->n_outputs; k++)
+        {
+          CsTensor *o = out_t (g, node, k);
+          if (o != NULL)
+            o->dirty = TRUE;
+        }
+    }
+  return TRUE;
+}
+
 gboolean
 cs_graph_infer (CsGraph *g, GError **error)
 {
@@ -1798,6 +1871,7 @@ cs_graph_infer (CsGraph *g, GError **error)
         return FALSE;
       /* Float work on known values (weights, bound inputs) happens once here. */
       cs_fold_node (g, node);
+      mark_variable (g, node);
       for (int k = 0; k < node->n_outputs; k++)
         {
           CsTensor *o = out_t (g, node, k);

@@ -39,6 +39,9 @@ void       cs_network_add_dispatch   (CsNetwork *self, const CsDispatch *d);
 /* Before constants are uploaded: lets a node add constants laid out for its
  * kernel (such as convolution weights padded for four-wide fetches). */
 void       cs_ops_prepack_node       (CsNetwork *self, guint index);
+/* Lays out again the packed weights of node `index` after its weights (a
+ * variable constant) changed. */
+void       cs_ops_repack_node        (CsNetwork *self, guint index);
 /* Turns live node `index` into dispatches. */
 gboolean   cs_ops_record_node        (CsNetwork *self, guint index, GError **error);
 double     cs_ops_node_flops         (CsGraph *g, const CsNode *node);

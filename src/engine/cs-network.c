@@ -22,6 +22,7 @@ typedef struct {
   int       rank;
   int64_t   dims[CS_MAX_RANK];
   void     *data;  /* NULL unless bound as a constant */
+  gboolean  changed; /* bound to a new value since the last prepare */
 } InputSpec;
 
 typedef struct {
@@ -57,6 +58,11 @@ struct _CsNetwork
   CsGraph     *declared;  /* as loaded, for names and declared shapes */
   GPtrArray   *inputs;    /* InputSpec*, in the model's order */
   GPtrArray   *stages;    /* Stage* */
+  /* Set by what changes the plan (a shape, a stage, binding or unbinding a
+   * constant); while unset, preparing again only refreshes the constants
+   * whose bound values changed. */
+  gboolean     layout_changed;
+  guint        n_plans;
 
   /* Everything below belongs to the prepared state. */
   CsGraph     *graph;
@@ -181,6 +187,7 @@ cs_network_init (CsNetwork *self)
   self->views = g_array_new (FALSE, FALSE, sizeof (VkBufferView));
   self->inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) input_spec_free);
   self->stages = g_ptr_array_new_with_free_func ((GDestroyNotify) stage_free);
+  self->layout_changed = TRUE;
 }
 
 CsNetwork *
@@ -331,6 +338,8 @@ cs_network_set_input_shape (CsNetwork *self, const char *name, int rank, const i
             }
         }
     }
+  if (s->rank != rank || memcmp (s->dims, dims, rank * sizeof (int64_t)) != 0)
+    self->layout_changed = TRUE;
   s->rank = rank;
   memcpy (s->dims, dims, rank * sizeof (int64_t));
   return TRUE;
@@ -342,18 +351,30 @@ cs_network_bind_constant (CsNetwork *self, const char *name, CsDType dtype, int 
 {
   InputSpec *s;
   guint64 n = 1;
+  gsize bytes;
+  gboolean was_bound;
 
+  s = find_input (self, name, error);
+  if (s == NULL)
+    return FALSE;
+  was_bound = s->data != NULL && s->dtype == dtype;
   if (!cs_network_set_input_shape (self, name, rank, dims, error))
     return FALSE;
-  s = find_input (self, name, error);
   for (int i = 0; i < rank; i++)
     n *= dims[i];
+  bytes = n * (dtype == CS_DTYPE_FLOAT ? sizeof (float) : sizeof (int64_t));
+  if (was_bound && (n == 0 || memcmp (s->data, data, bytes) == 0))
+    return TRUE;
+  if (was_bound)
+    s->changed = TRUE;
+  else
+    self->layout_changed = TRUE;
   g_free (s->data);
   s->dtype = dtype;
   /* Never NULL, even for an empty tensor: data marks the input as bound. */
   s->data = g_malloc0 (MAX (n, 1) * sizeof (int64_t));
   if (n > 0)
-    memcpy (s->data, data, n * (dtype == CS_DTYPE_FLOAT ? sizeof (float) : sizeof (int64_t)));
+    memcpy (s->data, data, bytes);
   return TRUE;
 }
 
@@ -397,6 +418,7 @@ cs_network_add_stage (CsNetwork *self, CsStageWhen when, const char *shader,
     memcpy (st->push, push, push_size);
   memcpy (st->groups, groups, sizeof st->groups);
   g_ptr_array_add (self->stages, st);
+  self->layout_changed = TRUE;
   return TRUE;
 }
 
@@ -404,6 +426,7 @@ void
 cs_network_clear_stages (CsNetwork *self)
 {
   g_ptr_array_set_size (self->stages, 0);
+  self->layout_changed = TRUE;
 }
 
 /* Turns the stages into dispatches; node -1 marks them (no timing). */
@@ -534,6 +557,7 @@ apply_inputs (CsNetwork *self, GError **error)
           t->dtype = s->dtype;
           t->data = g_memdup2 (s->data, bytes);
           t->is_input = FALSE;
+          t->variable = TRUE;
         }
       else if (t->dtype != CS_DTYPE_FLOAT)
         {
@@ -544,6 +568,22 @@ apply_inputs (CsNetwork *self, GError **error)
         }
     }
   return TRUE;
+}
+
+/* A constant's values in the network's precision. */
+static void
+write_constant (CsNetwork *self, const CsTensor *t, guint8 *p)
+{
+  guint64 n = cs_tensor_numel (t);
+
+  for (guint64 k = 0; k < n; k++)
+    {
+      float v = t->dtype == CS_DTYPE_FLOAT ? ((float *) t->data)[k] : (float) ((int64_t *) t->data)[k];
+      if (self->elem_size == 2)
+        ((guint16 *) p)[k] = cs_float_to_half (v);
+      else
+        ((float *) p)[k] = v;
+    }
 }
 
 /* Packs every float constant a live node reads into the weights buffer. */
@@ -594,22 +634,8 @@ upload_constants (CsNetwork *self, GError **error)
     }
   memset (dst, 0, 256);
   for (guint i = 0; i < g->tensors->len; i++)
-    {
-      CsTensor *t = cs_graph_tensor (g, i);
-      guint64 n = cs_tensor_numel (t);
-      guint8 *p = dst + self->const_offsets[i];
-
-      if (!used[i])
-        continue;
-      for (guint64 k = 0; k < n; k++)
-        {
-          float v = t->dtype == CS_DTYPE_FLOAT ? ((float *) t->data)[k] : (float) ((int64_t *) t->data)[k];
-          if (self->elem_size == 2)
-            ((guint16 *) p)[k] = cs_float_to_half (v);
-          else
-            ((float *) p)[k] = v;
-        }
-    }
+    if (used[i])
+      write_constant (self, cs_graph_tensor (g, i), dst + self->const_offsets[i]);
   if (staging != NULL)
     {
       g_autoptr(GError) local_error = NULL;
@@ -856,6 +882,140 @@ record (CsNetwork *self, GError **error)
   return TRUE;
 }
 
+/* TRUE when live node `n` reads its input `t` only from the weights buffer
+ * at run time, so that writing a new value there is all a change needs. */
+static gboolean
+reads_from_buffer (CsNetwork *self, const CsNode *n, int t)
+{
+  switch (n->op)
+    {
+    case CS_OP_CLIP:   /* bounds in push constants */
+    case CS_OP_PAD:    /* pads and value read while recording */
+    case CS_OP_RESIZE: /* scales and region read while recording */
+      return FALSE;
+    default:
+      return !cs_node_is_view (self->graph, n) && self->const_offsets[t] != G_MAXUINT64;
+    }
+}
+
+/* Brings a prepared network up to date with constants bound to new values
+ * of the same shape: the folded values that depend on them are computed
+ * again and written over their old ones in the weights buffer, and the
+ * plan, the pipelines and the command buffer stay as they are. Sets
+ * `replan` (returning FALSE without an error) when a new value reaches a
+ * place only a new plan can change. */
+static gboolean
+refresh_constants (CsNetwork *self, gboolean *replan, GError **error)
+{
+  CsGraph *g = self->graph;
+  g_autoptr(GArray) writes = g_array_new (FALSE, FALSE, sizeof (int));
+  guint64 staged = 0;
+  CsBuffer *staging = NULL;
+  gboolean ok = TRUE;
+
+  *replan = FALSE;
+  for (guint i = 0; i < self->inputs->len; i++)
+    {
+      InputSpec *s = self->inputs->pdata[i];
+      CsTensor *t;
+
+      if (!s->changed)
+        continue;
+      t = cs_graph_tensor (g, cs_graph_find_tensor (g, s->name));
+      if (t == NULL)
+        continue;
+      if (s->dtype != CS_DTYPE_FLOAT || t->data == NULL || !t->variable)
+        goto replan;
+      memcpy (t->data, s->data, cs_tensor_numel (t) * sizeof (float));
+      t->dirty = TRUE;
+    }
+  if (!cs_graph_refold (g, error))
+    return FALSE;
+
+  for (guint i = 0; i < g->nodes->len; i++)
+    {
+      CsNode *n = cs_graph_node (g, i);
+      CsTensor *o = n->n_outputs > 0 ? cs_graph_tensor (g, n->outputs[0]) : NULL;
+
+      if (n->dead)
+        {
+          /* Folded nodes were handled above; one fused into another node
+           * took its constant with it. */
+          gboolean folded = o != NULL && o->data != NULL;
+          for (int k = 0; !folded && k < n->n_inputs; k++)
+            if (n->inputs[k] >= 0 && cs_graph_tensor (g, n->inputs[k])->dirty)
+              goto replan;
+          continue;
+        }
+      for (int k = 0; k < n->n_inputs; k++)
+        if (n->inputs[k] >= 0 && cs_graph_tensor (g, n->inputs[k])->dirty &&
+            !reads_from_buffer (self, n, n->inputs[k]))
+          goto replan;
+      if (n->fused_add >= 0 && cs_graph_tensor (g, n->fused_add)->dirty &&
+          self->const_offsets[n->fused_add] == G_MAXUINT64)
+        goto replan;
+      if (n->packed_weights >= 0 && cs_graph_tensor (g, n->inputs[1])->dirty)
+        {
+          cs_ops_repack_node (self, i);
+          cs_graph_tensor (g, n->packed_weights)->dirty = TRUE;
+        }
+    }
+
+  for (guint i = 0; i < g->tensors->len; i++)
+    if (cs_graph_tensor (g, i)->dirty && self->const_offsets[i] != G_MAXUINT64)
+      {
+        int id = (int) i;
+        g_array_append_val (writes, id);
+        staged += cs_tensor_numel (cs_graph_tensor (g, i)) * self->elem_size;
+      }
+  if (self->weights->mapped != NULL)
+    {
+      for (guint i = 0; i < writes->len; i++)
+        {
+          int id = g_array_index (writes, int, i);
+          write_constant (self, cs_graph_tensor (g, id), (guint8 *) self->weights->mapped + self->const_offsets[id]);
+        }
+    }
+  else if (writes->len > 0)
+    {
+      g_autofree VkBufferCopy *regions = g_new (VkBufferCopy, writes->len);
+      VkCommandBuffer cmd;
+      guint64 off = 0;
+
+      staging = cs_device_alloc_buffer (self->device, MAX (staged, 16), TRUE, error);
+      if (staging == NULL)
+        return FALSE;
+      for (guint i = 0; i < writes->len; i++)
+        {
+          int id = g_array_index (writes, int, i);
+          CsTensor *t = cs_graph_tensor (g, id);
+          write_constant (self, t, (guint8 *) staging->mapped + off);
+          regions[i] = (VkBufferCopy) { off, self->const_offsets[id], cs_tensor_numel (t) * self->elem_size };
+          off += regions[i].size;
+        }
+      cmd = cs_device_begin_commands (self->device, error);
+      ok = cmd != VK_NULL_HANDLE;
+      if (ok)
+        {
+          vkCmdCopyBuffer (cmd, staging->buffer, self->weights->buffer, writes->len, regions);
+          vkEndCommandBuffer (cmd);
+          ok = cs_device_submit_and_wait (self->device, cmd, TRUE, error);
+        }
+      cs_device_release_buffer (self->device, staging);
+    }
+  if (!ok)
+    return FALSE;
+  for (guint i = 0; i < g->tensors->len; i++)
+    cs_graph_tensor (g, i)->dirty = FALSE;
+  for (guint i = 0; i < self->inputs->len; i++)
+    ((InputSpec *) self->inputs->pdata[i])->changed = FALSE;
+  return TRUE;
+
+replan:
+  *replan = TRUE;
+  return FALSE;
+}
+
 gboolean
 cs_network_prepare (CsNetwork *self, CsPrecision precision, GError **error)
 {
@@ -867,9 +1027,24 @@ cs_network_prepare (CsNetwork *self, CsPrecision precision, GError **error)
 
   g_return_val_if_fail (CS_IS_NETWORK (self), FALSE);
 
-  unprepare (self);
   if (precision == CS_PRECISION_AUTO)
     precision = cs_device_default_precision (self->device);
+  if (cs_network_is_prepared (self) && !self->layout_changed && precision == self->precision)
+    {
+      gboolean replan = FALSE;
+
+      if (refresh_constants (self, &replan, error))
+        return TRUE;
+      if (!replan)
+        {
+          unprepare (self);
+          self->layout_changed = TRUE;
+          return FALSE;
+        }
+    }
+
+  unprepare (self);
+  self->layout_changed = TRUE;
   if (precision == CS_PRECISION_FP16 && !cs_device_supports_fp16 (self->device))
     {
       g_set_error (error, CS_ENGINE_ERROR, CS_ENGINE_ERROR_UNSUPPORTED,
@@ -970,6 +1145,10 @@ cs_network_prepare (CsNetwork *self, CsPrecision precision, GError **error)
   if (!record (self, error))
     goto fail;
   cs_device_save_pipeline_cache (self->device);
+  self->layout_changed = FALSE;
+  for (guint i = 0; i < self->inputs->len; i++)
+    ((InputSpec *) self->inputs->pdata[i])->changed = FALSE;
+  self->n_plans++;
   return TRUE;
 
 fail:
@@ -1173,6 +1352,13 @@ guint
 cs_network_get_n_live_nodes (CsNetwork *self)
 {
   return self->n_live;
+}
+
+guint
+cs_network_get_n_plans (CsNetwork *self)
+{
+  g_return_val_if_fail (CS_IS_NETWORK (self), 0);
+  return self->n_plans;
 }
 
 guint

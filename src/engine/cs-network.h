@@ -63,6 +63,11 @@ gboolean      cs_network_bind_constant     (CsNetwork    *self,
                                             const void   *data,
                                             GError      **error);
 
+/* Plans the network for its input shapes and bound constants and records
+ * it. Prepared again after only float constants were bound to new values of
+ * the same shape (a new degree, a new style code), it recomputes what those
+ * values feed and rewrites just that on the device, keeping the plan: a
+ * degree change costs microseconds of host work, not a new plan. */
 gboolean      cs_network_prepare           (CsNetwork    *self,
                                             CsPrecision   precision,
                                             GError      **error);
@@ -126,5 +131,8 @@ guint64       cs_network_get_device_memory (CsNetwork    *self);
 /* Operators left to run after folding and fusion, and dispatches recorded. */
 guint         cs_network_get_n_live_nodes  (CsNetwork    *self);
 guint         cs_network_get_n_dispatches  (CsNetwork    *self);
+/* How many times preparing planned the network from scratch (a refresh of
+ * new constant values does not count). */
+guint         cs_network_get_n_plans       (CsNetwork    *self);
 
 G_END_DECLS

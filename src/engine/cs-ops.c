@@ -641,10 +641,22 @@ cs_ops_prepack_node (CsNetwork *net, guint index)
   packed->dims[0] = rows;
   packed->dims[1] = 4;
   packed->data = g_new0 (float, rows * 4);
+  packed->variable = w->variable;
+  node->packed_weights = id;
+  cs_ops_repack_node (net, index);
+}
+
+void
+cs_ops_repack_node (CsNetwork *net, guint index)
+{
+  CsGraph *g = cs_network_get_graph (net);
+  CsNode *node = cs_graph_node (g, index);
+  CsTensor *w = cs_graph_tensor (g, node->inputs[1]), *packed = cs_graph_tensor (g, node->packed_weights);
+  int64_t rows = packed->dims[0], kw = rows > 0 ? (int64_t) cs_tensor_numel (w) / rows : 0;
+
   for (int64_t r = 0; r < rows; r++)
     for (int64_t k = 0; k < kw; k++)
       ((float *) packed->data)[r * 4 + k] = ((float *) w->data)[r * kw + k];
-  node->packed_weights = id;
 }
 
 typedef struct {
