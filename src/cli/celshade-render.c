@@ -226,9 +226,11 @@ on_interrupt (gpointer user_data)
 }
 
 /* A project's clip is rendered with the project's own styles; a single
- * clip with @style at --degree. */
+ * clip with @style at --degree (and, for VToonify-D, --reference and
+ * @face). */
 static int
-render_clip (const char *input_path, CsStyle *style, CsProject *project, CsPrecision precision)
+render_clip (const char *input_path, CsStyle *style, CsProject *project, CsPrecision precision,
+             const CsFaceRect *face)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CsMediaInfo) info = NULL;
@@ -281,6 +283,9 @@ render_clip (const char *input_path, CsStyle *style, CsProject *project, CsPreci
       renderer = cs_clip_renderer_new (input_path, opt_output);
       cs_clip_renderer_set_style (renderer, style);
       cs_clip_renderer_set_degree (renderer, opt_degree);
+      if (opt_reference != G_MININT)
+        cs_clip_renderer_set_reference (renderer, (guint) opt_reference);
+      cs_clip_renderer_set_face (renderer, face);
       if (stability >= 0)
         cs_clip_renderer_set_stability (renderer, stability);
     }
@@ -552,7 +557,7 @@ main (int   argc,
     return fail (_("cannot write “%s”: %s"), opt_output, error->message);
 
   if (project != NULL)
-    return render_clip (input_path, NULL, project, precision);
+    return render_clip (input_path, NULL, project, precision, NULL);
 
   style = cs_style_new_from_folder (opt_style, &error);
   if (style == NULL)
@@ -567,8 +572,7 @@ main (int   argc,
         return fail (_("--reference %d: the style “%s” has references 0 to %u"), opt_reference,
                      cs_style_get_name (style), cs_style_get_n_references (style) - 1);
       if (!is_still_image (input_path))
-        return fail (_("“%s” is a VToonify-D style, which celshade-render runs on images so far; "
-                       "export the clip from Celshade instead"), cs_style_get_name (style));
+        return render_clip (input_path, style, NULL, precision, opt_face != NULL ? &face : NULL);
       if (!has_suffix (opt_output, image_suffixes))
         return fail (_("the output “%s” of an image must end in .png, .jpg or .jpeg"), opt_output);
       return render_vtoonify_image (input_path, style, precision, opt_face != NULL ? &face : NULL);
@@ -577,7 +581,7 @@ main (int   argc,
     return fail (_("--reference and --face apply to VToonify-D styles; “%s” is not one"), cs_style_get_name (style));
 
   if (!is_still_image (input_path))
-    return render_clip (input_path, style, NULL, precision);
+    return render_clip (input_path, style, NULL, precision, NULL);
   if (opt_stability != NULL)
     return fail ("%s", _("--stability applies to clips, not images: a still has no frame before it"));
   if (opt_from >= 0 || opt_to >= 0 || opt_codec != NULL || opt_crf >= 0 || opt_no_audio)

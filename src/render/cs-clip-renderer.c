@@ -16,6 +16,7 @@
 #include "cs-render-error.h"
 #include "cs-temporal.h"
 #include "cs-video-styler.h"
+#include "cs-vtoonify.h"
 #include "cs-yuv.h"
 
 struct _CsClipRenderer
@@ -29,6 +30,9 @@ struct _CsClipRenderer
   CsStyle       *style;
   double         degree;
   double         stability;
+  guint          reference;
+  gboolean       has_face;
+  CsFaceRect     face;
   CsPrecision    precision;
   gint64         from_us;
   gint64         to_us;
@@ -47,6 +51,7 @@ struct _CsClipRenderer
 
   /* What a run found and did. */
   gboolean       ran;
+  gint64         range_first;
   gint64         n_frames;
   enum AVPixelFormat output_format;
   CsRenderStats  stats;
@@ -221,6 +226,24 @@ cs_clip_renderer_set_stability (CsClipRenderer *self,
 {
   g_return_if_fail (CS_IS_CLIP_RENDERER (self));
   self->stability = stability;
+}
+
+void
+cs_clip_renderer_set_reference (CsClipRenderer *self,
+                                guint           reference)
+{
+  g_return_if_fail (CS_IS_CLIP_RENDERER (self));
+  self->reference = reference;
+}
+
+void
+cs_clip_renderer_set_face (CsClipRenderer   *self,
+                           const CsFaceRect *face)
+{
+  g_return_if_fail (CS_IS_CLIP_RENDERER (self));
+  self->has_face = face != NULL;
+  if (face != NULL)
+    self->face = *face;
 }
 
 void
@@ -583,11 +606,32 @@ typedef struct {
   GPtrArray   *keys;      /* CsStyle, or NULL */
   GPtrArray   *stylers;   /* CsVideoStyler */
   GArray      *last;      /* gint64: the frame each styler styled last, or -1 */
+  GPtrArray   *vtoonify;  /* VToonifyEntry */
 } StylerSet;
+
+/* VToonify-D styles run through CsVToonify, one per style and stretch in
+ * use at once (a cross-fade between two segments of one style needs two,
+ * each keeping its own face code). */
+typedef struct {
+  CsStyle    *style;
+  CsVToonify *vt;
+  gint64      segment;    /* the stretch whose face code it holds, or -1 */
+  gint64      used;       /* the frame it styled last */
+} VToonifyEntry;
+
+static void
+vtoonify_entry_free (gpointer data)
+{
+  VToonifyEntry *entry = data;
+
+  g_object_unref (entry->vt);
+  g_free (entry);
+}
 
 static void
 styler_set_clear (StylerSet *set)
 {
+  g_clear_pointer (&set->vtoonify, g_ptr_array_unref);
   g_clear_pointer (&set->keys, g_ptr_array_unref);
   g_clear_pointer (&set->stylers, g_ptr_array_unref);
   g_clear_pointer (&set->last, g_array_unref);
@@ -627,6 +671,9 @@ merge_same_style (CsRenderStep *steps,
   if (*n_steps != 2 || a->style != b->style || a->style == NULL || a->degree <= 0.0 || b->degree <= 0.0 ||
       (a->stability <= 0.0 && b->stability <= 0.0))
     return;
+  /* VToonify-D runs are not stabilized, and each stretch has its own code. */
+  if (cs_style_is_vtoonify (a->style))
+    return;
   weight = a->weight + b->weight;
   a->degree = CLAMP ((a->weight * a->degree + b->weight * b->degree) / weight, 0.0, 1.0);
   a->stability = CLAMP ((a->weight * a->stability + b->weight * b->stability) / weight, 0.0, 1.0);
@@ -656,6 +703,95 @@ styler_for (CsClipRenderer *self,
   return styler;
 }
 
+/* An entry for step's style and stretch: the one that holds its code, else
+ * one of the style not in use for this frame, else a new one. */
+static VToonifyEntry *
+vtoonify_for (CsClipRenderer     *self,
+              StylerSet          *set,
+              const CsRenderStep *step,
+              gint64              frame,
+              GError            **error)
+{
+  VToonifyEntry *entry = NULL;
+  CsVToonify *vt;
+
+  for (guint i = 0; i < set->vtoonify->len && entry == NULL; i++)
+    {
+      VToonifyEntry *e = g_ptr_array_index (set->vtoonify, i);
+
+      if (e->style == step->style && e->segment == step->segment)
+        entry = e;
+    }
+  for (guint i = 0; i < set->vtoonify->len && entry == NULL; i++)
+    {
+      VToonifyEntry *e = g_ptr_array_index (set->vtoonify, i);
+
+      if (e->style == step->style && e->used != frame)
+        entry = e;
+    }
+  if (entry == NULL)
+    {
+      vt = cs_vtoonify_new (step->style, set->device, self->precision, error);
+      if (vt == NULL)
+        return NULL;
+      entry = g_new0 (VToonifyEntry, 1);
+      entry->style = step->style;
+      entry->vt = vt;
+      entry->segment = -1;
+      entry->used = -1;
+      g_ptr_array_add (set->vtoonify, entry);
+    }
+
+  vt = entry->vt;
+  if (entry->segment != step->segment)
+    {
+      cs_vtoonify_reset_face_code (vt);
+      entry->segment = step->segment;
+    }
+  /* Each of these keeps the code while its value stays the same. */
+  if (!cs_vtoonify_set_reference (vt, step->reference, error) ||
+      !cs_vtoonify_set_degree (vt, step->degree, error))
+    return NULL;
+  cs_vtoonify_set_face (vt, step->has_face ? &step->face : NULL);
+  entry->used = frame;
+  return entry;
+}
+
+/* A stretch's code comes from its first frame, whichever frame of it is
+ * styled first (a range that starts inside it, a cross-fade into it), so
+ * that every render of it, and the preview, agree. The decoder goes back to
+ * @frame afterwards. */
+static gboolean
+prime_face_code (StylerSet     *set,
+                 VToonifyEntry *entry,
+                 CsDecoder     *decoder,
+                 CpuConvert    *cc,
+                 gint64         frame,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autoptr(CsFrame) first = NULL;
+  g_autoptr(CsFrame) back = NULL;
+  g_autoptr(CsImage) image = NULL;
+  const AVFrame *source;
+
+  if (cs_vtoonify_has_face_code (entry->vt) || entry->segment == frame || entry->segment < 0 ||
+      entry->segment >= cs_decoder_get_n_frames (decoder))
+    return TRUE;
+
+  first = cs_decoder_seek_frame (decoder, entry->segment, cancellable, error);
+  if (first == NULL)
+    return FALSE;
+  source = cpu_convert (cc, cs_frame_get_av_frame (first), error);
+  if (source == NULL)
+    return FALSE;
+  image = cs_vtoonify_frame_to_image (entry->vt, source, &set->in, error);
+  if (image == NULL || !cs_vtoonify_compute_face_code (entry->vt, image, error))
+    return FALSE;
+  back = cs_decoder_seek_frame (decoder, frame, cancellable, error);
+  return back != NULL;
+}
+
 /* The plan of a render without one: its style at its degree. */
 static gboolean
 plan_frame (CsClipRenderer *self,
@@ -671,6 +807,11 @@ plan_frame (CsClipRenderer *self,
       steps[0].degree = self->style != NULL ? self->degree : 0.0;
       steps[0].stability = self->stability;
       steps[0].cut = FALSE;
+      steps[0].reference = self->reference;
+      steps[0].has_face = self->has_face;
+      steps[0].face = self->face;
+      /* The whole range is one stretch: its code from its first frame. */
+      steps[0].segment = self->range_first;
       *n_steps = 1;
       return TRUE;
     }
@@ -849,6 +990,7 @@ cs_clip_renderer_run (CsClipRenderer *self,
       goto out;
     }
   self->n_frames = end - first;
+  self->range_first = first;
   start_us = cs_decoder_get_frame_time_us (decoder, first);
   end_us = end < n ? cs_decoder_get_frame_time_us (decoder, end) : -1;
 
@@ -857,6 +999,24 @@ cs_clip_renderer_run (CsClipRenderer *self,
     goto out;
   if (!input_format (cs_frame_get_av_frame (frame), video, &cc, &in, &local))
     goto out;
+
+  /* A VToonify-D style's reference and face are checked before anything
+   * is written. */
+  if (self->plan_func == NULL && self->style != NULL && cs_style_is_vtoonify (self->style))
+    {
+      CsFaceRect clamped;
+
+      if (self->reference >= cs_style_get_n_references (self->style))
+        {
+          g_set_error (&local, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT,
+                       _("The style “%s” has references 0 to %u; there is no reference %u"),
+                       cs_style_get_name (self->style), cs_style_get_n_references (self->style) - 1,
+                       self->reference);
+          goto out;
+        }
+      if (!cs_vtoonify_clamp_face (self->has_face ? &self->face : NULL, in.width, in.height, &clamped, &local))
+        goto out;
+    }
 
   if (cancellable != NULL)
     cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (chain_cancel),
@@ -873,11 +1033,26 @@ cs_clip_renderer_run (CsClipRenderer *self,
   set.keys = g_ptr_array_new ();
   set.stylers = g_ptr_array_new_with_free_func (g_object_unref);
   set.last = g_array_new (FALSE, FALSE, sizeof (gint64));
+  set.vtoonify = g_ptr_array_new_with_free_func (vtoonify_entry_free);
   if (self->plan_func != NULL)
     {
       for (guint k = 0; k < self->plan_styles->len; k++)
-        if (styler_for (self, &set, g_ptr_array_index (self->plan_styles, k), &local) == NULL)
-          goto out;
+        {
+          CsStyle *style = g_ptr_array_index (self->plan_styles, k);
+          CsRenderStep probe = { .style = style, .degree = 1.0, .segment = -1 };
+
+          if (cs_style_is_vtoonify (style) ? vtoonify_for (self, &set, &probe, -1, &local) == NULL
+                                           : styler_for (self, &set, style, &local) == NULL)
+            goto out;
+        }
+    }
+  else if (self->style != NULL && cs_style_is_vtoonify (self->style))
+    {
+      CsRenderStep probe = { .style = self->style, .degree = self->degree, .reference = self->reference,
+                             .segment = -1 };
+
+      if (vtoonify_for (self, &set, &probe, -1, &local) == NULL)
+        goto out;
     }
   else if (styler_for (self, &set, self->degree > 0.0 ? self->style : NULL, &local) == NULL)
     goto out;
@@ -920,6 +1095,18 @@ cs_clip_renderer_run (CsClipRenderer *self,
       if (!plan_frame (self, i, steps, &n_steps, &local))
         goto out;
 
+      /* Before the frame is converted: priming may convert another. */
+      for (guint k = 0; k < n_steps; k++)
+        if (steps[k].style != NULL && cs_style_is_vtoonify (steps[k].style))
+          {
+            VToonifyEntry *entry = vtoonify_for (self, &set, &steps[k], i, &local);
+
+            t = g_get_monotonic_time ();
+            if (entry == NULL || !prime_face_code (&set, entry, decoder, &cc, i, cancellable, &local))
+              goto out;
+            self->stats.gpu += seconds_since (t);
+          }
+
       source = cpu_convert (&cc, cs_frame_get_av_frame (frame), &local);
       if (source == NULL)
         goto out;
@@ -928,6 +1115,23 @@ cs_clip_renderer_run (CsClipRenderer *self,
         {
           CsVideoStyler *styler;
           AVFrame *part;
+
+          if (steps[k].style != NULL && cs_style_is_vtoonify (steps[k].style))
+            {
+              VToonifyEntry *entry = vtoonify_for (self, &set, &steps[k], i, &local);
+
+              /* The degree is the network's own input: nothing to blend. */
+              t = g_get_monotonic_time ();
+              part = entry != NULL ? cs_vtoonify_run_frame (entry->vt, source, &set.in, &set.out, &local) : NULL;
+              self->stats.gpu += seconds_since (t);
+              if (part == NULL)
+                {
+                  av_frame_free (&styled);
+                  goto out;
+                }
+              t = g_get_monotonic_time ();
+              goto mix;
+            }
 
           styler = styler_for (self, &set, steps[k].degree > 0.0 ? steps[k].style : NULL, &local);
           if (styler == NULL)
@@ -955,6 +1159,7 @@ cs_clip_renderer_run (CsClipRenderer *self,
 
           t = g_get_monotonic_time ();
           part = cs_video_styler_download (styler);
+        mix:
           if (styled == NULL)
             styled = part;
           else

@@ -21,6 +21,7 @@
 
 #include "cs-engine.h"
 #include "cs-media.h"
+#include "cs-segment.h"
 #include "cs-style.h"
 
 G_BEGIN_DECLS
@@ -81,23 +82,40 @@ typedef void (*CsRenderProgressFunc) (CsClipRenderer *renderer,
  *   to cs_clip_renderer_set_plan() (borrowed).
  * @weight: the share of this step in the output frame, in (0, 1]; the
  *   weights of one frame's steps sum to 1.
- * @degree: how much style, 0 to 1 (0 runs no network).
+ * @degree: how much style, 0 to 1 (0 runs no network, but for VToonify-D
+ *   styles).
  * @stability: how steady the style is on video, 0 (frame by frame) to 1:
  *   the style's output is mixed with its previous frame's, warped by the
  *   motion of the input (see cs-temporal.h). 0 when the plan leaves it unset.
  * @cut: the frame starts a new shot for this step's style (a hard cut between
  *   segments): nothing of the frames before it is mixed in. A style that did
  *   not style the frame just before starts anew anyway.
+ * @reference: VToonify-D styles: the style reference (extrinsic style code).
+ * @has_face: VToonify-D styles: whether @face is set (FALSE: the frame's
+ *   centred square).
+ * @face: VToonify-D styles: the face rectangle, in the source frame's pixels.
+ * @segment: VToonify-D styles: the first frame of the stretch (a project's
+ *   segment) the step belongs to. The stretch's face code is computed once,
+ *   from this frame, and kept for every frame of the stretch.
  *
  * One styled version of a frame that goes into the output frame:
  *   output = Σ weight[k] · ((1 − degree[k]) · frame + degree[k] · style[k] (frame))
+ * except for VToonify-D styles, whose degree is the network's own input
+ * (at degree 0 the network still runs):
+ *   output = Σ weight[k] · vtoonify[k] (frame, degree[k])
+ * VToonify-D output is not stabilized (the network is trained to be steady
+ * on video): their steps' stability has no effect.
  */
 typedef struct {
-  CsStyle *style;
-  double   weight;
-  double   degree;
-  double   stability;
-  gboolean cut;
+  CsStyle   *style;
+  double     weight;
+  double     degree;
+  double     stability;
+  gboolean   cut;
+  guint      reference;
+  gboolean   has_face;
+  CsFaceRect face;
+  gint64     segment;
 } CsRenderStep;
 
 /**
@@ -141,6 +159,15 @@ void            cs_clip_renderer_set_degree      (CsClipRenderer       *self,
  * values are refused when the render runs. */
 void            cs_clip_renderer_set_stability   (CsClipRenderer       *self,
                                                   double                stability);
+/* VToonify-D styles: the style reference to use (default 0); one the style
+ * does not have is refused when the render runs. */
+void            cs_clip_renderer_set_reference   (CsClipRenderer       *self,
+                                                  guint                 reference);
+/* VToonify-D styles: the face rectangle in the clip's pixels (NULL, the
+ * default: the centred square). One wholly outside the frame is refused
+ * when the render runs, before anything is written. */
+void            cs_clip_renderer_set_face        (CsClipRenderer       *self,
+                                                  const CsFaceRect     *face);
 /* Arithmetic of the network; CS_PRECISION_AUTO (the default) takes the device's. */
 void            cs_clip_renderer_set_precision   (CsClipRenderer       *self,
                                                   CsPrecision           precision);

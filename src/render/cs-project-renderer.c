@@ -60,9 +60,37 @@ project_plan_frame (gint64        frame,
       /* A segment's first frame outside any cross-fade follows a hard cut:
        * nothing of the segment before may show through. */
       steps[k].cut = styles.n_styles == 1 && frame == cs_segment_get_start (segment);
+      /* The clip renderer styles frames at the clip's own size (an export
+       * size scales the styled frames afterwards), so the face rectangle
+       * stays in clip pixels. */
+      steps[k].reference = cs_segment_get_reference (segment);
+      steps[k].has_face = cs_segment_get_face (segment, &steps[k].face);
+      steps[k].segment = cs_segment_get_start (segment);
     }
   *n_steps = styles.n_styles;
   return TRUE;
+}
+
+/* A VToonify-D segment's reference must be one its style has. */
+static gboolean
+check_reference (CsStyle    *style,
+                 CsSegment  *segment,
+                 guint       index,
+                 GError    **error)
+{
+  guint n;
+
+  if (!cs_style_is_vtoonify (style))
+    return TRUE;
+  n = cs_style_get_n_references (style);
+  if (cs_segment_get_reference (segment) < n)
+    return TRUE;
+  g_set_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT,
+               _("Segment %u (frames %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ") uses reference %u of "
+                 "the style “%s”, which has references 0 to %u; choose another reference for it"),
+               index + 1, cs_segment_get_start (segment), cs_segment_get_end (segment) - 1,
+               cs_segment_get_reference (segment), cs_style_get_name (style), n - 1);
+  return FALSE;
 }
 
 static GQuark
@@ -113,8 +141,16 @@ cs_project_renderer_new (CsProject   *project,
       if (ref == NULL)
         continue;
       folder = cs_style_ref_get_folder (ref);
-      if (g_hash_table_contains (plan->styles, folder))
-        continue;
+      style = g_hash_table_lookup (plan->styles, folder);
+      if (style != NULL)
+        {
+          if (!check_reference (style, segment, i, error))
+            {
+              project_plan_free (plan);
+              return NULL;
+            }
+          continue;
+        }
       style = cs_style_new_from_folder (folder, &local);
       if (style == NULL)
         {
@@ -128,6 +164,11 @@ cs_project_renderer_new (CsProject   *project,
         }
       g_hash_table_insert (plan->styles, g_strdup (folder), style);
       g_ptr_array_add (styles, style);
+      if (!check_reference (style, segment, i, error))
+        {
+          project_plan_free (plan);
+          return NULL;
+        }
     }
 
   renderer = cs_clip_renderer_new (cs_source_clip_get_path (source), output);

@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cs-render-error.h"
+#include "cs-video-styler.h"
 #include "cs-vtoonify.h"
 
 #define N_CLASSES 19
@@ -39,6 +40,12 @@ struct _CsVToonify
   gboolean    encoder_ready;
 
   double      parser_ms, generator_ms, encoder_ms;
+
+  /* Passthrough stylers: only their colour conversions run. */
+  CsVideoStyler *to_rgb;               /* configured for frames of to_rgb_format */
+  CsVideoStyler *to_yuv;               /* configured for frames of to_yuv_format */
+  CsYuvFormat    to_rgb_format;
+  CsYuvFormat    to_yuv_format;
 };
 
 G_DEFINE_FINAL_TYPE (CsVToonify, cs_vtoonify, G_TYPE_OBJECT)
@@ -53,6 +60,8 @@ cs_vtoonify_finalize (GObject *object)
   g_clear_object (&self->parser);
   g_clear_object (&self->encoder);
   g_clear_object (&self->generator);
+  g_clear_object (&self->to_rgb);
+  g_clear_object (&self->to_yuv);
   g_free (self->reference_code);
   g_free (self->face_code);
   g_free (self->mixed_code);
@@ -507,6 +516,116 @@ cs_vtoonify_run (CsVToonify *self, const CsImage *frame, int out_width, int out_
             (CLAMP (v, -1.0f, 1.0f) + 1.0f) * 127.5f;
         }
   return g_steal_pointer (&out);
+}
+
+gboolean
+cs_vtoonify_compute_face_code (CsVToonify *self, const CsImage *frame, GError **error)
+{
+  g_return_val_if_fail (CS_IS_VTOONIFY (self), FALSE);
+  g_return_val_if_fail (frame != NULL, FALSE);
+  return compute_face_code (self, frame, error);
+}
+
+gboolean
+cs_vtoonify_has_face_code (CsVToonify *self)
+{
+  g_return_val_if_fail (CS_IS_VTOONIFY (self), FALSE);
+  return self->face_code != NULL;
+}
+
+static gboolean
+same_format (const CsYuvFormat *a, const CsYuvFormat *b)
+{
+  return memcmp (a, b, sizeof *a) == 0;
+}
+
+/* A passthrough styler configured for in (to RGB) or out (from RGB), kept
+ * while the format stays the same: configuring is the slow part. */
+static CsVideoStyler *
+converter (CsVToonify *self, const CsYuvFormat *in, const CsYuvFormat *out, GError **error)
+{
+  CsVideoStyler **slot = in != NULL ? &self->to_rgb : &self->to_yuv;
+  CsYuvFormat *format = in != NULL ? &self->to_rgb_format : &self->to_yuv_format;
+  const CsYuvFormat *want = in != NULL ? in : out;
+  g_autoptr(CsVideoStyler) styler = NULL;
+
+  if (*slot != NULL && same_format (format, want))
+    return *slot;
+  g_clear_object (slot);
+  /* Exact arithmetic: the conversions are the same in both precisions. */
+  styler = cs_video_styler_new (self->device, NULL, CS_PRECISION_FP32, error);
+  if (styler == NULL || !cs_video_styler_configure (styler, in, out, error))
+    return NULL;
+  *format = *want;
+  *slot = g_steal_pointer (&styler);
+  return *slot;
+}
+
+CsImage *
+cs_vtoonify_frame_to_image (CsVToonify *self, const AVFrame *frame, const CsYuvFormat *in, GError **error)
+{
+  g_autoptr(CsImage) image = NULL;
+  CsVideoStyler *styler;
+  CsNetwork *network;
+
+  g_return_val_if_fail (CS_IS_VTOONIFY (self), NULL);
+  g_return_val_if_fail (frame != NULL && in != NULL, NULL);
+
+  styler = converter (self, in, NULL, error);
+  if (styler == NULL)
+    return NULL;
+  network = cs_video_styler_get_network (styler);
+  image = cs_image_new (in->width, in->height, error);
+  if (image == NULL ||
+      !cs_video_styler_upload (styler, frame, error) ||
+      !cs_video_styler_run (styler, 0.0, NULL, error) ||
+      !cs_network_get_output (network, 0, image->data, 3 * cs_image_plane_size (image), error))
+    return NULL;
+  return g_steal_pointer (&image);
+}
+
+AVFrame *
+cs_vtoonify_image_to_frame (CsVToonify *self, const CsImage *image, const CsYuvFormat *out, GError **error)
+{
+  CsVideoStyler *styler;
+
+  g_return_val_if_fail (CS_IS_VTOONIFY (self), NULL);
+  g_return_val_if_fail (image != NULL && out != NULL, NULL);
+
+  if (image->width != out->width || image->height != out->height)
+    {
+      g_set_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT,
+                   _("A %d × %d image cannot become a %d × %d frame"),
+                   image->width, image->height, out->width, out->height);
+      return NULL;
+    }
+  styler = converter (self, NULL, out, error);
+  if (styler == NULL)
+    return NULL;
+  /* The passthrough's output is its input: any degree gives the image. */
+  if (!cs_network_set_input (cs_video_styler_get_network (styler), cs_video_styler_get_input_name (styler),
+                             image->data, 3 * cs_image_plane_size (image), error) ||
+      !cs_video_styler_run (styler, 1.0, NULL, error))
+    return NULL;
+  return cs_video_styler_download (styler);
+}
+
+AVFrame *
+cs_vtoonify_run_frame (CsVToonify *self, const AVFrame *frame, const CsYuvFormat *in, const CsYuvFormat *out,
+                       GError **error)
+{
+  g_autoptr(CsImage) image = NULL;
+  g_autoptr(CsImage) styled = NULL;
+
+  g_return_val_if_fail (CS_IS_VTOONIFY (self), NULL);
+
+  image = cs_vtoonify_frame_to_image (self, frame, in, error);
+  if (image == NULL)
+    return NULL;
+  styled = cs_vtoonify_run (self, image, out->width, out->height, error);
+  if (styled == NULL)
+    return NULL;
+  return cs_vtoonify_image_to_frame (self, styled, out, error);
 }
 
 void

@@ -20,6 +20,7 @@
 #include "cs-image.h"
 #include "cs-segment.h"
 #include "cs-style.h"
+#include "cs-yuv.h"
 
 G_BEGIN_DECLS
 
@@ -65,6 +66,38 @@ CsImage    *cs_vtoonify_run             (CsVToonify       *self,
                                          int               out_width,
                                          int               out_height,
                                          GError          **error);
+/* Computes the face code from frame now (the face rectangle clamped to it),
+ * rather than from the next frame run: a segment's code then comes from the
+ * frame of its choosing, whichever frame is styled first. */
+gboolean    cs_vtoonify_compute_face_code (CsVToonify     *self,
+                                         const CsImage    *frame,
+                                         GError          **error);
+/* Whether a face code is at hand (computed, and not reset since). */
+gboolean    cs_vtoonify_has_face_code   (CsVToonify       *self);
+
+/* Video frames go in and out through the GPU colour conversions every
+ * other style's frames take (cs-video-styler.h), so that a VToonify-D
+ * segment and its neighbours share their colours exactly. */
+
+/* frame (planar YUV of format in) as RGB 0..255. */
+CsImage    *cs_vtoonify_frame_to_image  (CsVToonify       *self,
+                                         const AVFrame    *frame,
+                                         const CsYuvFormat *in,
+                                         GError          **error);
+/* image (of out's size) as a new frame of format out. */
+AVFrame    *cs_vtoonify_image_to_frame  (CsVToonify       *self,
+                                         const CsImage    *image,
+                                         const CsYuvFormat *out,
+                                         GError          **error);
+/* frame styled at the current reference, degree and face into a new frame
+ * of format out (the same size): the degree is the network's own input, so
+ * nothing is blended with the original afterwards. */
+AVFrame    *cs_vtoonify_run_frame       (CsVToonify       *self,
+                                         const AVFrame    *frame,
+                                         const CsYuvFormat *in,
+                                         const CsYuvFormat *out,
+                                         GError          **error);
+
 /* Milliseconds of the last run's networks on the device, measured from the
  * host around each network (encoder 0 when the code was cached). */
 void        cs_vtoonify_get_timings     (CsVToonify       *self,
