@@ -5,7 +5,8 @@
  * it, each styled picture is the stylizer's output on that picture, the
  * styles give different pictures, the newest request is served first, the
  * cache answers at once, pending requests can be dropped, and a style that
- * cannot run or a clip that cannot be opened is reported, not fatal.
+ * cannot run or a clip that cannot be opened is reported, not fatal. A
+ * VToonify-D style gets a picture per reference and face rectangle.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -407,6 +408,148 @@ test_vtoonify (void)
   g_assert_cmpfloat (mean_diff (styled->pixels, original->pixels), >, 1.0);
 }
 
+typedef struct {
+  guint   reference;
+  GBytes *pixels;   /* NULL for a failure */
+  char   *message;
+} GotReference;
+
+static void
+got_reference_free (GotReference *g)
+{
+  g_clear_pointer (&g->pixels, g_bytes_unref);
+  g_free (g->message);
+  g_free (g);
+}
+
+static void
+on_reference_ready (CsStyleThumbnailer *thumbnailer,
+                    const char         *key,
+                    gint64              frame,
+                    guint               reference,
+                    GBytes             *pixels,
+                    int                 width,
+                    int                 height,
+                    GPtrArray          *got)
+{
+  GotReference *g = g_new0 (GotReference, 1);
+
+  g->reference = reference;
+  g->pixels = g_bytes_ref (pixels);
+  g_ptr_array_add (got, g);
+}
+
+static void
+on_reference_failed (CsStyleThumbnailer *thumbnailer,
+                     const char         *key,
+                     gint64              frame,
+                     guint               reference,
+                     const char         *message,
+                     GPtrArray          *got)
+{
+  GotReference *g = g_new0 (GotReference, 1);
+
+  g->reference = reference;
+  g->message = g_strdup (message);
+  g_ptr_array_add (got, g);
+}
+
+/* Each reference of a VToonify-D style, and each face rectangle, gets its
+ * own picture, cached under its own key and answered through its own
+ * signal; reference 0 on the centred square is the gallery's picture. */
+static void
+test_vtoonify_references (void)
+{
+  g_autoptr(GPtrArray) got = NULL;
+  g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func ((GDestroyNotify) got_reference_free);
+  g_autoptr(CsStyleThumbnailer) t = NULL;
+  g_autofree char *folder = g_build_filename (g_getenv ("G_TEST_BUILDDIR") != NULL ? g_getenv ("G_TEST_BUILDDIR") : ".",
+                                              "vtoonify-material", "style", NULL);
+  g_autoptr(CsStyle) style = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) cached = NULL;
+  g_autoptr(GTimer) timer = g_timer_new ();
+  /* Near a corner of the clip's 400 × 368 frames (as stored), not centred. */
+  CsFaceRect face = { 40, 30, 300, 300 };
+  GotReference *one, *two, *one_face, *zero, *bad;
+  guint n;
+
+  if (!need_data ())
+    return;
+  if (!g_file_test (folder, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("no VToonify-D test material; the vtoonify suite makes it");
+      return;
+    }
+  style = cs_style_new_from_folder (folder, &error);
+  g_assert_no_error (error);
+  n = cs_style_get_n_references (style);
+  g_assert_cmpuint (n, >=, 3);
+
+  t = new_thumbnailer (&got);
+  g_signal_connect (t, "reference-ready", G_CALLBACK (on_reference_ready), refs);
+  g_signal_connect (t, "reference-failed", G_CALLBACK (on_reference_failed), refs);
+
+  cs_style_thumbnailer_request_reference (t, style, 0, 2, NULL);
+  cs_style_thumbnailer_request_reference (t, style, 0, 1, NULL);
+  wait_for (refs, 1);
+  g_test_message ("first reference picture (decode, load, bind): %.0f ms", g_timer_elapsed (timer, NULL) * 1000);
+  g_timer_start (timer);
+  wait_for (refs, 2);
+  g_test_message ("second reference picture (rebind only): %.0f ms", g_timer_elapsed (timer, NULL) * 1000);
+  /* Newest first. */
+  one = g_ptr_array_index (refs, 0);
+  two = g_ptr_array_index (refs, 1);
+  g_assert_cmpuint (one->reference, ==, 1);
+  g_assert_cmpuint (two->reference, ==, 2);
+  if (one->pixels == NULL || two->pixels == NULL)
+    g_error ("%s", one->pixels == NULL ? one->message : two->message);
+  g_test_message ("reference 1 vs. 2: mean |Δ| %.1f", mean_diff (one->pixels, two->pixels));
+  g_assert_cmpfloat (mean_diff (one->pixels, two->pixels), >, 1.0);
+  /* Nothing came through the gallery's signal. */
+  g_assert_cmpuint (got->len, ==, 0);
+
+  cached = cs_style_thumbnailer_lookup_reference (t, style, 0, 1, NULL, NULL, NULL);
+  g_assert_nonnull (cached);
+  g_assert_true (g_bytes_equal (cached, one->pixels));
+  g_assert_null (cs_style_thumbnailer_lookup_reference (t, style, 0, 1, &face, NULL, NULL));
+  g_assert_null (cs_style_thumbnailer_lookup_reference (t, style, 1, 1, NULL, NULL, NULL));
+  g_assert_null (cs_style_thumbnailer_lookup (t, style, 0, NULL, NULL));
+
+  /* Another face gives another code, so another picture. */
+  cs_style_thumbnailer_request_reference (t, style, 0, 1, &face);
+  wait_for (refs, 3);
+  one_face = g_ptr_array_index (refs, 2);
+  g_assert_nonnull (one_face->pixels);
+  g_test_message ("reference 1, centred square vs. corner face: mean |Δ| %.2f",
+                  mean_diff (one->pixels, one_face->pixels));
+  g_assert_false (g_bytes_equal (one->pixels, one_face->pixels));
+  cached = (g_bytes_unref (cached), cs_style_thumbnailer_lookup_reference (t, style, 0, 1, &face, NULL, NULL));
+  g_assert_true (cached != NULL && g_bytes_equal (cached, one_face->pixels));
+
+  /* Reference 0 on the centred square is the gallery's picture, shared. */
+  cs_style_thumbnailer_request_reference (t, style, 0, 0, NULL);
+  wait_for (refs, 4);
+  zero = g_ptr_array_index (refs, 3);
+  g_assert_nonnull (zero->pixels);
+  g_clear_pointer (&cached, g_bytes_unref);
+  cached = cs_style_thumbnailer_lookup (t, style, 0, NULL, NULL);
+  g_assert_true (cached != NULL && g_bytes_equal (cached, zero->pixels));
+
+  /* A reference the style lacks is refused, naming it. */
+  cs_style_thumbnailer_request_reference (t, style, 0, n + 5, NULL);
+  wait_for (refs, 5);
+  bad = g_ptr_array_index (refs, 4);
+  g_assert_null (bad->pixels);
+  g_assert_cmpuint (bad->reference, ==, n + 5);
+  g_test_message ("%s", bad->message);
+  {
+    g_autofree char *number = g_strdup_printf ("%u", n + 5);
+
+    g_assert_nonnull (strstr (bad->message, number));
+  }
+}
+
 static void remove_tree (const char *path);
 
 /* A style imported again into the same folder is never shown with the
@@ -512,6 +655,7 @@ main (int   argc,
   g_test_add_func ("/style-thumbnailer/failures", test_failures);
   g_test_add_func ("/style-thumbnailer/reimported", test_reimported);
   g_test_add_func ("/style-thumbnailer/vtoonify", test_vtoonify);
+  g_test_add_func ("/style-thumbnailer/vtoonify-references", test_vtoonify_references);
   status = g_test_run ();
 
   g_clear_object (&udnie);

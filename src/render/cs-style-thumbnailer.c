@@ -12,6 +12,7 @@
  */
 #include "cs-config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -30,13 +31,19 @@
 #define DEFAULT_CACHE_BYTES (32 * 1024 * 1024)
 
 typedef struct {
-  CsStyle *style;     /* NULL for the original */
-  char    *style_key;
-  char    *signature; /* style_signature () */
-  char    *clip;
-  gint64   frame;
-  int      height;
-  char    *cache_key;
+  CsStyle   *style;     /* NULL for the original */
+  char      *style_key;
+  char      *signature; /* style_signature () */
+  char      *clip;
+  gint64     frame;
+  int        height;
+  /* VToonify-D only: the reference and the face (has_face FALSE: the
+   * centred square). by_reference: answered through "reference-ready". */
+  guint      reference;
+  gboolean   has_face;
+  CsFaceRect face;
+  gboolean   by_reference;
+  char      *cache_key;
 } Request;
 
 typedef struct {
@@ -75,6 +82,8 @@ G_DEFINE_FINAL_TYPE (CsStyleThumbnailer, cs_style_thumbnailer, G_TYPE_OBJECT)
 enum {
   SIGNAL_READY,
   SIGNAL_FAILED,
+  SIGNAL_REFERENCE_READY,
+  SIGNAL_REFERENCE_FAILED,
   N_SIGNALS
 };
 
@@ -106,6 +115,28 @@ make_cache_key (const char *style_key,
 {
   return g_strdup_printf ("%s\n%s\n%" G_GINT64_FORMAT "\n%d", style_key, clip != NULL ? clip : "",
                           frame, height);
+}
+
+/* The key of a picture with its reference and face. Only VToonify-D styles
+ * have those: other styles, and reference 0 on the centred square (what the
+ * gallery shows), share the plain key. */
+static char *
+make_reference_key (CsStyle          *style,
+                    const char       *signature,
+                    const char       *clip,
+                    gint64            frame,
+                    int               height,
+                    guint             reference,
+                    const CsFaceRect *face)
+{
+  g_autofree char *plain = make_cache_key (signature, clip, frame, height);
+
+  if (style == NULL || !cs_style_is_vtoonify (style) || (reference == 0 && face == NULL))
+    return g_steal_pointer (&plain);
+  if (face == NULL)
+    return g_strdup_printf ("%s\nreference %u", plain, reference);
+  return g_strdup_printf ("%s\nreference %u\nface %d,%d,%d,%d", plain, reference,
+                          face->x, face->y, face->width, face->height);
 }
 
 const char *
@@ -152,9 +183,13 @@ typedef struct {
   char               *device_error;
   GHashTable         *stylizers;     /* style signature → CsStylizer or CsVToonify */
   struct SwsContext  *sws;
-  /* The last original picture, shared by the styles that ask for it. */
+  /* The last original picture, shared by the styles that ask for it, and
+   * how the clip's frames map onto it (for face rectangles). */
   char               *original_key;
   CsImage            *original;
+  int                 coded_w, coded_h;    /* the clip's frames as stored */
+  int                 scaled_w, scaled_h;  /* scaled, before turning */
+  int                 rotation;
 } Worker;
 
 static GBytes *
@@ -243,6 +278,11 @@ worker_original (Worker       *w,
   image = cs_image_new (out_w, out_h, error);
   if (image == NULL)
     return NULL;
+  w->coded_w = av->width;
+  w->coded_h = av->height;
+  w->scaled_w = scaled_w;
+  w->scaled_h = scaled_h;
+  w->rotation = rotation;
   for (int y = 0; y < scaled_h; y++)
     for (int x = 0; x < scaled_w; x++)
       {
@@ -284,6 +324,57 @@ worker_device (Worker  *w,
   if (w->device == NULL)
     g_set_error_literal (error, CS_ENGINE_ERROR, CS_ENGINE_ERROR_NO_DEVICE, w->device_error);
   return w->device;
+}
+
+/* A face rectangle in the clip's pixels (as stored, which is what the
+ * project keeps) onto the picture, scaled and turned as its pixels are. */
+static void
+map_face (Worker           *w,
+          const CsFaceRect *face,
+          CsFaceRect       *out)
+{
+  double sx = (double) w->scaled_w / MAX (w->coded_w, 1);
+  double sy = (double) w->scaled_h / MAX (w->coded_h, 1);
+  double x0 = face->x * sx, x1 = (face->x + face->width) * sx;
+  double y0 = face->y * sy, y1 = (face->y + face->height) * sy;
+  double l, t, r, b;
+
+  switch (w->rotation)
+    {
+    case 90:  l = w->scaled_h - y1; r = w->scaled_h - y0; t = x0; b = x1; break;
+    case 180: l = w->scaled_w - x1; r = w->scaled_w - x0; t = w->scaled_h - y1; b = w->scaled_h - y0; break;
+    case 270: l = y0; r = y1; t = w->scaled_w - x1; b = w->scaled_w - x0; break;
+    default:  l = x0; r = x1; t = y0; b = y1; break;
+    }
+  out->x = (int) floor (l + 0.5);
+  out->y = (int) floor (t + 0.5);
+  out->width = MAX (1, (int) floor (r + 0.5) - out->x);
+  out->height = MAX (1, (int) floor (b + 0.5) - out->y);
+}
+
+/* Binds the request's reference and face into a VToonify-D pipeline. The
+ * face code is computed from the picture itself, so a new frame needs it
+ * again; a new reference only mixes the kept code anew. */
+static gboolean
+worker_bind_vtoonify (Worker     *w,
+                      CsVToonify *v,
+                      Request    *r,
+                      GError    **error)
+{
+  const char *coded_from = g_object_get_data (G_OBJECT (v), "cs-face-picture");
+  CsFaceRect mapped;
+
+  if (!cs_vtoonify_set_reference (v, r->reference, error))
+    return FALSE;
+  if (r->has_face)
+    map_face (w, &r->face, &mapped);
+  cs_vtoonify_set_face (v, r->has_face ? &mapped : NULL);
+  if (g_strcmp0 (coded_from, w->original_key) != 0)
+    {
+      cs_vtoonify_reset_face_code (v);
+      g_object_set_data_full (G_OBJECT (v), "cs-face-picture", g_strdup (w->original_key), g_free);
+    }
+  return TRUE;
 }
 
 static GBytes *
@@ -338,8 +429,10 @@ worker_render (Worker       *w,
       g_hash_table_insert (w->stylizers, g_strdup (r->signature), stylizer);
     }
   if (CS_IS_VTOONIFY (stylizer))
-    styled = cs_vtoonify_run (CS_VTOONIFY (stylizer), w->original, w->original->width,
-                              w->original->height, error);
+    styled = worker_bind_vtoonify (w, CS_VTOONIFY (stylizer), r, error)
+             ? cs_vtoonify_run (CS_VTOONIFY (stylizer), w->original, w->original->width,
+                                w->original->height, error)
+             : NULL;
   else
     styled = cs_stylizer_run (CS_STYLIZER (stylizer), w->original, 1.0, cancellable, error);
   if (styled == NULL)
@@ -411,9 +504,17 @@ deliver (gpointer data)
       /* A picture of a clip the thumbnailer left meanwhile is still right
        * for its key: keep it, but nobody is waiting for it. */
       cache_insert (self, res->request->cache_key, res->pixels, res->width, res->height);
-      g_signal_emit (self, signals[SIGNAL_READY], 0, res->request->style_key, res->request->frame,
-                     res->pixels, res->width, res->height);
+      if (res->request->by_reference)
+        g_signal_emit (self, signals[SIGNAL_REFERENCE_READY], 0, res->request->style_key,
+                       res->request->frame, res->request->reference, res->pixels, res->width,
+                       res->height);
+      else
+        g_signal_emit (self, signals[SIGNAL_READY], 0, res->request->style_key, res->request->frame,
+                       res->pixels, res->width, res->height);
     }
+  else if (res->request->by_reference)
+    g_signal_emit (self, signals[SIGNAL_REFERENCE_FAILED], 0, res->request->style_key,
+                   res->request->frame, res->request->reference, res->message);
   else
     g_signal_emit (self, signals[SIGNAL_FAILED], 0, res->request->style_key, res->request->frame,
                    res->message);
@@ -564,6 +665,33 @@ cs_style_thumbnailer_class_init (CsStyleThumbnailerClass *klass)
     g_signal_new ("thumbnail-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 3,
                   G_TYPE_STRING, G_TYPE_INT64, G_TYPE_STRING);
+  /**
+   * CsStyleThumbnailer::reference-ready:
+   * @style_key: cs_style_thumbnailer_style_key() of the style
+   * @frame: the frame asked for
+   * @reference: the reference asked for
+   * @pixels: RGBA, width × height
+   * @width, @height: the picture's size
+   *
+   * A picture asked for with cs_style_thumbnailer_request_reference(); the
+   * face it was made with is in its cache key, so a listener that may have
+   * moved the face since looks it up again.
+   */
+  signals[SIGNAL_REFERENCE_READY] =
+    g_signal_new ("reference-ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 6,
+                  G_TYPE_STRING, G_TYPE_INT64, G_TYPE_UINT, G_TYPE_BYTES, G_TYPE_INT, G_TYPE_INT);
+  /**
+   * CsStyleThumbnailer::reference-failed:
+   * @style_key: cs_style_thumbnailer_style_key() of the style
+   * @frame: the frame asked for
+   * @reference: the reference asked for
+   * @message: what went wrong, for users
+   */
+  signals[SIGNAL_REFERENCE_FAILED] =
+    g_signal_new ("reference-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 4,
+                  G_TYPE_STRING, G_TYPE_INT64, G_TYPE_UINT, G_TYPE_STRING);
 }
 
 static void
@@ -634,21 +762,21 @@ cs_style_thumbnailer_set_cache_size (CsStyleThumbnailer *self,
   self->cache_limit = bytes;
 }
 
-GBytes *
-cs_style_thumbnailer_lookup (CsStyleThumbnailer *self,
-                             CsStyle            *style,
-                             gint64              frame,
-                             int                *width,
-                             int                *height)
+static GBytes *
+lookup (CsStyleThumbnailer *self,
+        CsStyle            *style,
+        gint64              frame,
+        guint               reference,
+        const CsFaceRect   *face,
+        int                *width,
+        int                *height)
 {
   g_autofree char *key = NULL;
   g_autofree char *signature = NULL;
   Entry *e;
 
-  g_return_val_if_fail (CS_IS_STYLE_THUMBNAILER (self), NULL);
-
   signature = style_signature (style);
-  key = make_cache_key (signature, self->clip, frame, self->height);
+  key = make_reference_key (style, signature, self->clip, frame, self->height, reference, face);
   e = g_hash_table_lookup (self->cache, key);
   if (e == NULL)
     return NULL;
@@ -659,29 +787,64 @@ cs_style_thumbnailer_lookup (CsStyleThumbnailer *self,
   return g_bytes_ref (e->pixels);
 }
 
+GBytes *
+cs_style_thumbnailer_lookup (CsStyleThumbnailer *self,
+                             CsStyle            *style,
+                             gint64              frame,
+                             int                *width,
+                             int                *height)
+{
+  g_return_val_if_fail (CS_IS_STYLE_THUMBNAILER (self), NULL);
+  return lookup (self, style, frame, 0, NULL, width, height);
+}
+
+GBytes *
+cs_style_thumbnailer_lookup_reference (CsStyleThumbnailer *self,
+                                       CsStyle            *style,
+                                       gint64              frame,
+                                       guint               reference,
+                                       const CsFaceRect   *face,
+                                       int                *width,
+                                       int                *height)
+{
+  g_return_val_if_fail (CS_IS_STYLE_THUMBNAILER (self), NULL);
+  g_return_val_if_fail (CS_IS_STYLE (style), NULL);
+  return lookup (self, style, frame, reference, face, width, height);
+}
+
+/* Requests match on their key and on the signal that answers them. */
+typedef struct {
+  const char *cache_key;
+  gboolean    by_reference;
+} Match;
+
 static gint
 find_request (gconstpointer a,
               gconstpointer b)
 {
-  return g_strcmp0 (((const Request *) a)->cache_key, b);
+  const Request *r = a;
+  const Match *m = b;
+
+  return r->by_reference == m->by_reference ? g_strcmp0 (r->cache_key, m->cache_key) : 1;
 }
 
-void
-cs_style_thumbnailer_request (CsStyleThumbnailer *self,
-                              CsStyle            *style,
-                              gint64              frame)
+static void
+request (CsStyleThumbnailer *self,
+         CsStyle            *style,
+         gint64              frame,
+         guint               reference,
+         const CsFaceRect   *face,
+         gboolean            by_reference)
 {
   Request *r;
   GList *link;
   Entry *e;
+  Match match;
   g_autofree char *key = NULL;
   g_autofree char *signature = NULL;
 
-  g_return_if_fail (CS_IS_STYLE_THUMBNAILER (self));
-  g_return_if_fail (style == NULL || CS_IS_STYLE (style));
-
   signature = style_signature (style);
-  key = make_cache_key (signature, self->clip, frame, self->height);
+  key = make_reference_key (style, signature, self->clip, frame, self->height, reference, face);
   e = g_hash_table_lookup (self->cache, key);
   if (e != NULL)
     {
@@ -691,6 +854,8 @@ cs_style_thumbnailer_request (CsStyleThumbnailer *self,
       res->request = g_new0 (Request, 1);
       res->request->style_key = g_strdup (cs_style_thumbnailer_style_key (style));
       res->request->frame = frame;
+      res->request->reference = reference;
+      res->request->by_reference = by_reference;
       res->request->cache_key = g_steal_pointer (&key);
       res->pixels = g_bytes_ref (e->pixels);
       res->width = e->width;
@@ -699,13 +864,15 @@ cs_style_thumbnailer_request (CsStyleThumbnailer *self,
       return;
     }
 
+  match.cache_key = key;
+  match.by_reference = by_reference;
   g_mutex_lock (&self->lock);
-  if (self->current != NULL && g_strcmp0 (self->current->cache_key, key) == 0)
+  if (self->current != NULL && find_request (self->current, &match) == 0)
     {
       g_mutex_unlock (&self->lock);
       return;
     }
-  link = g_queue_find_custom (&self->pending, key, find_request);
+  link = g_queue_find_custom (&self->pending, &match, find_request);
   if (link != NULL)
     {
       g_queue_unlink (&self->pending, link);
@@ -720,6 +887,11 @@ cs_style_thumbnailer_request (CsStyleThumbnailer *self,
       r->clip = g_strdup (self->clip);
       r->frame = frame;
       r->height = self->height;
+      r->reference = reference;
+      r->has_face = face != NULL;
+      if (face != NULL)
+        r->face = *face;
+      r->by_reference = by_reference;
       r->cache_key = g_steal_pointer (&key);
       g_queue_push_head (&self->pending, r);
     }
@@ -727,6 +899,31 @@ cs_style_thumbnailer_request (CsStyleThumbnailer *self,
     self->thread = g_thread_new ("cs-style-thumbs", worker_main, self);
   g_cond_signal (&self->cond);
   g_mutex_unlock (&self->lock);
+}
+
+void
+cs_style_thumbnailer_request (CsStyleThumbnailer *self,
+                              CsStyle            *style,
+                              gint64              frame)
+{
+  g_return_if_fail (CS_IS_STYLE_THUMBNAILER (self));
+  g_return_if_fail (style == NULL || CS_IS_STYLE (style));
+
+  request (self, style, frame, 0, NULL, FALSE);
+}
+
+void
+cs_style_thumbnailer_request_reference (CsStyleThumbnailer *self,
+                                        CsStyle            *style,
+                                        gint64              frame,
+                                        guint               reference,
+                                        const CsFaceRect   *face)
+{
+  g_return_if_fail (CS_IS_STYLE_THUMBNAILER (self));
+  g_return_if_fail (CS_IS_STYLE (style));
+  g_return_if_fail (face == NULL || (face->width > 0 && face->height > 0));
+
+  request (self, style, frame, reference, face, TRUE);
 }
 
 void

@@ -11,8 +11,16 @@
  * Results arrive as "thumbnail-ready" on the main context the thumbnailer
  * was made in and are kept in a cache of bounded size keyed by the style
  * (its folder, and the time and size of its files, so that a style imported
- * again into the same folder is rendered anew), the clip, frame and height; failures as "thumbnail-failed" with a message
- * (a style that cannot run keeps its own thumbnail.png in the gallery).
+ * again into the same folder is rendered anew), the clip, frame and height;
+ * failures as "thumbnail-failed" with a message (a style that cannot run
+ * keeps its own thumbnail.png in the gallery).
+ *
+ * VToonify-D styles can also be asked for with one of their references and
+ * a face rectangle (the reference picker shows each reference on the
+ * frame): those pictures are keyed by the reference and the face as well,
+ * and answered through "reference-ready" and "reference-failed". Switching
+ * references costs a rebinding of the generator on the worker, so a caller
+ * asks for the pictures it shows and lets the queue serve them one by one.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -21,6 +29,7 @@
 #include <gio/gio.h>
 
 #include "cs-engine.h"
+#include "cs-segment.h"
 #include "cs-style.h"
 
 G_BEGIN_DECLS
@@ -67,6 +76,28 @@ GBytes             *cs_style_thumbnailer_lookup     (CsStyleThumbnailer *self,
 void                cs_style_thumbnailer_request    (CsStyleThumbnailer *self,
                                                      CsStyle            *style,
                                                      gint64              frame);
+
+/* The cached picture of frame in the VToonify-D style with its reference
+ * and face rectangle (in the clip's pixels as stored; NULL: the centred
+ * square), as cs_style_thumbnailer_lookup(). For other styles the
+ * reference and face are ignored. */
+GBytes             *cs_style_thumbnailer_lookup_reference (CsStyleThumbnailer *self,
+                                                     CsStyle            *style,
+                                                     gint64              frame,
+                                                     guint               reference,
+                                                     const CsFaceRect   *face,
+                                                     int                *width,
+                                                     int                *height);
+
+/* Asks for frame in the style with its reference and face (NULL: the
+ * centred square), ahead of every request made before. Answered through
+ * "reference-ready" or "reference-failed" (a reference the style lacks
+ * fails, saying so). */
+void                cs_style_thumbnailer_request_reference (CsStyleThumbnailer *self,
+                                                     CsStyle            *style,
+                                                     gint64              frame,
+                                                     guint               reference,
+                                                     const CsFaceRect   *face);
 
 /* Drops the requests not started yet. */
 void                cs_style_thumbnailer_cancel_pending (CsStyleThumbnailer *self);
