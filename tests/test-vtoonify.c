@@ -3,7 +3,10 @@
  * checkpoints (tests/vtoonify/make_reference.py, run into the build folder
  * on first use): the parser, the encoder and the generator alone, and the
  * whole per-frame pipeline, at two frame sizes (one not square) and degrees
- * 0, 0.5 and 1, in fp32 (1e-3 relative) and fp16 (1e-2 relative).
+ * 0, 0.5 and 1, in fp32 (1e-3 relative) and fp16 (1e-2 relative). Then
+ * video: a clip and a two-segment project rendered through CsClipRenderer,
+ * the editor's preview and celshade-render, each frame against
+ * cs_vtoonify_run() on the same decoded source frame.
  */
 #include "cs-config.h"
 
@@ -12,8 +15,13 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
 
 #include "cs-engine.h"
+#include "cs-media.h"
+#include "cs-preview.h"
+#include "cs-project-renderer.h"
 #include "cs-render-error.h"
 #include "cs-style.h"
 #include "cs-vtoonify.h"
@@ -583,6 +591,506 @@ test_cli (void)
   }
 }
 
+/* ---- video ---------------------------------------------------------------- */
+
+#define CLIP_W 96
+#define CLIP_H 88
+#define CLIP_FRAMES 4
+
+static char *video_dir;     /* scratch folder of the video tests */
+static char *clip_path;     /* CLIP_FRAMES frames at 10 fps with AAC audio, or NULL */
+static char *clip_skip;     /* why there is no clip */
+
+static const char *
+data_dir (void)
+{
+  const char *env = g_getenv ("CELSHADE_TEST_DATA");
+  static char *fallback;
+
+  if (env != NULL)
+    return env;
+  if (fallback == NULL)
+    fallback = g_build_filename (CS_SOURCE_DIR, "..", "shared", "data", NULL);
+  return fallback;
+}
+
+/* A few frames of a real portrait clip, small, with a sine as audio (the
+ * portrait clips have none), made once. */
+static gboolean
+want_clip (void)
+{
+  g_autofree char *source = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (!want (CS_PRECISION_FP32))
+    return FALSE;
+  if (clip_path != NULL || clip_skip != NULL)
+    goto done;
+
+  source = g_build_filename (data_dir (), "media", "529.mp4", NULL);
+  if (!g_file_test (source, G_FILE_TEST_EXISTS))
+    {
+      clip_skip = g_strdup_printf ("%s is missing: set CELSHADE_TEST_DATA to the shared data folder", source);
+      goto done;
+    }
+  video_dir = g_dir_make_tmp ("test-vtoonify-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (video_dir, "portrait.mp4", NULL);
+  {
+    g_autofree char *frames = g_strdup_printf ("%d", CLIP_FRAMES);
+    g_autofree char *scale = g_strdup_printf ("scale=%d:%d", CLIP_W, CLIP_H);
+    const char *argv[] = { "ffmpeg", "-v", "error", "-y", "-i", source,
+                           "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=2",
+                           "-map", "0:v", "-map", "1:a", "-vf", scale, "-r", "10", "-frames:v", frames,
+                           "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-t", "0.4",
+                           path, NULL };
+
+    if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                       NULL, &out, &status, &error))
+      g_error ("%s", error->message);
+    if (!g_spawn_check_wait_status (status, NULL))
+      g_error ("ffmpeg could not make the test clip: %s", out);
+  }
+  clip_path = g_steal_pointer (&path);
+
+done:
+  if (clip_path == NULL)
+    g_test_skip (clip_skip);
+  return clip_path != NULL;
+}
+
+/* "key=value" lines of ffprobe on path's streams. */
+static char *
+ffprobe_streams (const char *path)
+{
+  const char *argv[] = { "ffprobe", "-v", "error", "-count_frames", "-show_entries",
+                         "stream=codec_type,codec_name,width,height,nb_read_frames", "-of", "default=nw=1",
+                         path, NULL };
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return out;
+}
+
+/* PSNR over every sample of two 8-bit planar frames of one format. */
+static double
+frames_psnr (const AVFrame *a, const AVFrame *b)
+{
+  const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get (a->format);
+  double se = 0;
+  gsize n = 0;
+
+  g_assert_cmpint (a->format, ==, b->format);
+  g_assert_cmpint (a->width, ==, b->width);
+  g_assert_cmpint (a->height, ==, b->height);
+  g_assert_cmpint (desc->comp[0].depth, ==, 8);
+  for (int p = 0; p < 3; p++)
+    {
+      int w = p ? AV_CEIL_RSHIFT (a->width, desc->log2_chroma_w) : a->width;
+      int h = p ? AV_CEIL_RSHIFT (a->height, desc->log2_chroma_h) : a->height;
+
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+          {
+            double d = (double) a->data[p][(gsize) y * a->linesize[p] + x] -
+                       b->data[p][(gsize) y * b->linesize[p] + x];
+            se += d * d;
+            n++;
+          }
+    }
+  return se == 0 ? INFINITY : 10.0 * log10 (255.0 * 255.0 * n / se);
+}
+
+/* Every frame of path, decoded. */
+static GPtrArray *
+decode_all (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CsDecoder) decoder = cs_decoder_new (path, NULL, &error);
+  GPtrArray *frames = g_ptr_array_new_with_free_func ((GDestroyNotify) cs_frame_unref);
+  CsFrame *frame;
+
+  g_assert_no_error (error);
+  while ((frame = cs_decoder_next_frame (decoder, NULL, &error)) != NULL)
+    g_ptr_array_add (frames, frame);
+  g_assert_no_error (error);
+  return frames;
+}
+
+/* What a VToonify-D stretch should give for source frame index: vt (set up
+ * as the stretch) on the decoded frame, converted to the output's format. */
+static AVFrame *
+expected_frame (CsVToonify *vt, GPtrArray *source, guint index, const AVFrame *like)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CsImage) image = NULL;
+  g_autoptr(CsImage) styled = NULL;
+  const AVFrame *src = cs_frame_get_av_frame (g_ptr_array_index (source, index));
+  CsYuvFormat in, out;
+  AVFrame *frame;
+
+  g_assert_true (cs_yuv_format_init_from_frame (&in, src, &error));
+  g_assert_true (cs_yuv_format_init_from_frame (&out, like, &error));
+  g_assert_no_error (error);
+  image = cs_vtoonify_frame_to_image (vt, src, &in, &error);
+  g_assert_no_error (error);
+  styled = cs_vtoonify_run (vt, image, in.width, in.height, &error);
+  g_assert_no_error (error);
+  frame = cs_vtoonify_image_to_frame (vt, styled, &out, &error);
+  g_assert_no_error (error);
+  return frame;
+}
+
+/* A stretch as a fresh CsVToonify: its code from source frame code_frame. */
+static CsVToonify *
+stretch (CsStyle *style, GPtrArray *source, guint code_frame, guint reference, double degree,
+         const CsFaceRect *face)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CsImage) image = NULL;
+  CsVToonify *vt = cs_vtoonify_new (style, device, CS_PRECISION_FP32, &error);
+  const AVFrame *src = cs_frame_get_av_frame (g_ptr_array_index (source, code_frame));
+  CsYuvFormat in;
+
+  g_assert_no_error (error);
+  g_assert_true (cs_vtoonify_set_reference (vt, reference, &error));
+  g_assert_true (cs_vtoonify_set_degree (vt, degree, &error));
+  cs_vtoonify_set_face (vt, face);
+  g_assert_true (cs_yuv_format_init_from_frame (&in, src, &error));
+  image = cs_vtoonify_frame_to_image (vt, src, &in, &error);
+  g_assert_no_error (error);
+  g_assert_true (cs_vtoonify_compute_face_code (vt, image, &error));
+  g_assert_no_error (error);
+  return vt;
+}
+
+static CsStyle *
+load_style (void)
+{
+  g_autofree char *dir = style_dir ();
+  g_autoptr(GError) error = NULL;
+  CsStyle *style = cs_style_new_from_folder (dir, &error);
+
+  g_assert_no_error (error);
+  return style;
+}
+
+/* A clip with one VToonify-D style, reference, face and degree: every frame
+ * is cs_vtoonify_run() on the decoded frame (FFV1: exactly), the size, the
+ * frame count and the audio are kept. */
+static void
+test_video_clip (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CsStyle) style = NULL;
+  g_autoptr(CsClipRenderer) renderer = NULL;
+  g_autoptr(CsVToonify) vt = NULL;
+  g_autoptr(GPtrArray) source = NULL;
+  g_autoptr(GPtrArray) output = NULL;
+  g_autofree char *out_path = NULL;
+  g_autofree char *streams = NULL;
+  const CsFaceRect face = { 20, 10, 60, 70 };
+  const CsRenderStats *stats;
+
+  if (!want_clip ())
+    return;
+  style = load_style ();
+  out_path = g_build_filename (video_dir, "clip.mkv", NULL);
+  renderer = cs_clip_renderer_new (clip_path, out_path);
+  cs_clip_renderer_set_device (renderer, device);
+  cs_clip_renderer_set_precision (renderer, CS_PRECISION_FP32);
+  cs_clip_renderer_set_style (renderer, style);
+  cs_clip_renderer_set_degree (renderer, 0.7);
+  cs_clip_renderer_set_reference (renderer, 1);
+  cs_clip_renderer_set_face (renderer, &face);
+  cs_clip_renderer_set_video_codec (renderer, CS_VIDEO_CODEC_FFV1);
+  /* Stability must change nothing: VToonify-D output is not stabilized. */
+  cs_clip_renderer_set_stability (renderer, 1.0);
+  g_assert_true (cs_clip_renderer_run (renderer, NULL, &error));
+  g_assert_no_error (error);
+  stats = cs_clip_renderer_get_stats (renderer);
+  g_test_message ("VToonify-D clip %dx%d, %" G_GINT64_FORMAT " frames: %.2f s a frame after setup "
+                  "(setup %.2f s)", CLIP_W, CLIP_H, stats->frames,
+                  (stats->wall - stats->setup) / MAX (stats->frames, 1), stats->setup);
+
+  streams = ffprobe_streams (out_path);
+  g_test_message ("%s", streams);
+  g_assert_nonnull (strstr (streams, "codec_name=ffv1"));
+  g_assert_nonnull (strstr (streams, "width=96\nheight=88"));
+  g_assert_nonnull (strstr (streams, "nb_read_frames=4"));
+  g_assert_nonnull (strstr (streams, "codec_type=audio"));
+
+  source = decode_all (clip_path);
+  output = decode_all (out_path);
+  g_assert_cmpuint (source->len, ==, CLIP_FRAMES);
+  g_assert_cmpuint (output->len, ==, CLIP_FRAMES);
+  vt = stretch (style, source, 0, 1, 0.7, &face);
+  for (guint i = 0; i < output->len; i++)
+    {
+      const AVFrame *got = cs_frame_get_av_frame (g_ptr_array_index (output, i));
+      AVFrame *want = expected_frame (vt, source, i, got);
+      double psnr = frames_psnr (want, got);
+
+      g_test_message ("frame %u: PSNR %.1f dB against cs_vtoonify_run()", i, psnr);
+      g_assert_cmpfloat (psnr, >, 50.0);
+      av_frame_free (&want);
+    }
+  g_assert_cmpuint (cs_device_get_validation_errors (device), ==, 0);
+}
+
+static CsProject *
+two_segment_project (CsStyle *style, const CsFaceRect *face)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = cs_project_hash_file (clip_path, NULL, &error);
+  g_autoptr(CsSourceClip) clip = NULL;
+  g_autoptr(CsStyleRef) ref = NULL;
+  CsProject *project;
+
+  g_assert_no_error (error);
+  clip = cs_source_clip_new (clip_path, CLIP_FRAMES, 10, 1, CLIP_W, CLIP_H, hash, &error);
+  g_assert_no_error (error);
+  ref = cs_style_ref_new (cs_style_get_id (style), cs_style_get_name (style), cs_style_get_folder (style));
+  project = cs_project_new (clip);
+  g_assert_true (cs_project_split (project, 2, &error));
+  g_assert_true (cs_project_set_style (project, 0, ref, &error));
+  g_assert_true (cs_project_set_style (project, 1, ref, &error));
+  g_assert_true (cs_project_set_reference (project, 1, 2, &error));
+  g_assert_true (cs_project_set_face (project, 1, face, &error));
+  g_assert_true (cs_project_move_keyframe (project, 0, 0, 0.3, &error));
+  g_assert_true (cs_project_move_keyframe (project, 2, 2, 0.9, &error));
+  g_assert_true (cs_project_set_stability (project, 1, 0.8, &error));
+  g_assert_no_error (error);
+  return project;
+}
+
+/* Two VToonify-D segments of one style with their own references, faces
+ * and degrees: each frame is cs_vtoonify_run() with its segment's settings
+ * and the code of its segment's first frame, even when the render starts
+ * inside the first segment. */
+static void
+test_video_project (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CsStyle) style = NULL;
+  g_autoptr(CsProject) project = NULL;
+  g_autoptr(CsClipRenderer) renderer = NULL;
+  g_autoptr(CsVToonify) first = NULL;
+  g_autoptr(CsVToonify) second = NULL;
+  g_autoptr(GPtrArray) source = NULL;
+  g_autoptr(GPtrArray) output = NULL;
+  g_autofree char *out_path = NULL;
+  const CsFaceRect face = { -10, 30, 70, 70 };
+
+  if (!want_clip ())
+    return;
+  style = load_style ();
+  project = two_segment_project (style, &face);
+  out_path = g_build_filename (video_dir, "project.mkv", NULL);
+  renderer = cs_project_renderer_new (project, out_path, &error);
+  g_assert_no_error (error);
+  cs_clip_renderer_set_device (renderer, device);
+  cs_clip_renderer_set_precision (renderer, CS_PRECISION_FP32);
+  cs_clip_renderer_set_video_codec (renderer, CS_VIDEO_CODEC_FFV1);
+  /* Frames 1 to 3: the first segment's code still comes from frame 0. */
+  cs_clip_renderer_set_range (renderer, G_USEC_PER_SEC / 10, -1);
+  g_assert_true (cs_clip_renderer_run (renderer, NULL, &error));
+  g_assert_no_error (error);
+
+  source = decode_all (clip_path);
+  output = decode_all (out_path);
+  g_assert_cmpuint (output->len, ==, CLIP_FRAMES - 1);
+  first = stretch (style, source, 0, 0, 0.3, NULL);
+  second = stretch (style, source, 2, 2, 0.9, &face);
+  for (guint i = 0; i < output->len; i++)
+    {
+      guint index = i + 1;
+      const AVFrame *got = cs_frame_get_av_frame (g_ptr_array_index (output, i));
+      AVFrame *want = expected_frame (index < 2 ? first : second, source, index, got);
+      AVFrame *other = expected_frame (index < 2 ? second : first, source, index, got);
+      double psnr = frames_psnr (want, got), other_psnr = frames_psnr (other, got);
+
+      g_test_message ("frame %u: PSNR %.1f dB against its segment's settings, %.1f dB against the other's",
+                      index, psnr, other_psnr);
+      g_assert_cmpfloat (psnr, >, 50.0);
+      g_assert_cmpfloat (other_psnr, <, 30.0);
+      av_frame_free (&want);
+      av_frame_free (&other);
+    }
+
+  /* A reference the style does not have is refused before anything runs,
+   * naming the segment. */
+  {
+    g_autoptr(CsClipRenderer) bad = NULL;
+    g_autofree char *bad_path = g_build_filename (video_dir, "bad.mkv", NULL);
+
+    g_assert_true (cs_project_set_reference (project, 1, 7, &error));
+    bad = cs_project_renderer_new (project, bad_path, &error);
+    g_assert_null (bad);
+    g_assert_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "Segment 2"));
+    g_assert_nonnull (strstr (error->message, "reference 7"));
+    g_assert_false (g_file_test (bad_path, G_FILE_TEST_EXISTS));
+  }
+  g_assert_cmpuint (cs_device_get_validation_errors (device), ==, 0);
+}
+
+static void
+on_preview_frame (CsPreview *preview, CsPreviewFrame *frame, gpointer user_data)
+{
+  CsPreviewFrame **out = user_data;
+
+  if (cs_preview_frame_get_index (frame) == 3 && !cs_preview_frame_is_proxy (frame))
+    {
+      g_clear_pointer (out, cs_preview_frame_unref);
+      *out = cs_preview_frame_ref (frame);
+    }
+}
+
+static void
+on_preview_error (CsPreview *preview, GError *error, gpointer user_data)
+{
+  g_error ("preview: %s", error->message);
+}
+
+/* RGBA as the preview shows frames (its own conversion for the screen). */
+static guint8 *
+to_rgba (const AVFrame *frame)
+{
+  guint8 *pixels = g_malloc ((gsize) frame->width * 4 * frame->height + 256);
+  uint8_t *dst[4] = { pixels };
+  int dst_stride[4] = { frame->width * 4 };
+  const int *coefs = sws_getCoefficients (SWS_CS_ITU601);
+  struct SwsContext *sws = sws_getContext (frame->width, frame->height, frame->format, frame->width,
+                                           frame->height, AV_PIX_FMT_RGBA,
+                                           SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, NULL, NULL, NULL);
+
+  sws_setColorspaceDetails (sws, coefs, frame->color_range == AVCOL_RANGE_JPEG, coefs, 1, 0, 1 << 16, 1 << 16);
+  sws_scale (sws, (const uint8_t * const *) frame->data, frame->linesize, 0, frame->height, dst, dst_stride);
+  sws_freeContext (sws);
+  return pixels;
+}
+
+/* The editor's preview of a VToonify-D segment's frame is
+ * cs_vtoonify_run() with the segment's settings and its first frame's
+ * code. */
+static void
+test_video_preview (void)
+{
+  g_autoptr(CsStyle) style = NULL;
+  g_autoptr(CsProject) project = NULL;
+  g_autoptr(CsPreview) preview = NULL;
+  g_autoptr(CsVToonify) second = NULL;
+  g_autoptr(GPtrArray) source = NULL;
+  g_autofree guint8 *want_rgba = NULL;
+  CsPreviewFrame *got = NULL;
+  const CsFaceRect face = { 10, 0, 50, 60 };
+  const AVFrame *src;
+  AVFrame *want;
+  const guint8 *got_rgba;
+  gsize n;
+  double se = 0, psnr;
+  gint64 deadline;
+
+  if (!want_clip ())
+    return;
+  style = load_style ();
+  project = two_segment_project (style, &face);
+  preview = cs_preview_new (NULL, CS_PRECISION_FP32);
+  cs_preview_set_proxy_height (preview, 0);
+  g_signal_connect (preview, "frame-ready", G_CALLBACK (on_preview_frame), &got);
+  g_signal_connect (preview, "error", G_CALLBACK (on_preview_error), NULL);
+  cs_preview_set_project (preview, project);
+  cs_preview_request (preview, 3, FALSE);
+  deadline = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
+  while (got == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (got);
+
+  source = decode_all (clip_path);
+  second = stretch (style, source, 2, 2, 0.9, &face);
+  src = cs_frame_get_av_frame (g_ptr_array_index (source, 3));
+  want = expected_frame (second, source, 3, src);
+  want_rgba = to_rgba (want);
+  av_frame_free (&want);
+  g_assert_cmpint (cs_preview_frame_get_width (got), ==, CLIP_W);
+  g_assert_cmpint (cs_preview_frame_get_height (got), ==, CLIP_H);
+  got_rgba = g_bytes_get_data (cs_preview_frame_get_styled (got), &n);
+  g_assert_cmpuint (n, ==, (gsize) CLIP_W * CLIP_H * 4);
+  for (gsize i = 0; i < n; i++)
+    se += ((double) got_rgba[i] - want_rgba[i]) * ((double) got_rgba[i] - want_rgba[i]);
+  psnr = se == 0 ? INFINITY : 10.0 * log10 (255.0 * 255.0 * n / se);
+  g_test_message ("preview frame 3: PSNR %.1f dB against cs_vtoonify_run()", psnr);
+  g_assert_cmpfloat (psnr, >, 45.0);
+  cs_preview_frame_unref (got);
+}
+
+/* celshade-render on a clip: a VToonify-D style runs; a reference the style
+ * lacks or a face outside the frame fails with the reason, writing
+ * nothing. */
+static void
+test_video_cli (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *out = NULL, *out_bad = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *streams = NULL;
+
+  if (!want_clip ())
+    return;
+  dir = style_dir ();
+  out = g_build_filename (video_dir, "cli.mp4", NULL);
+  out_bad = g_build_filename (video_dir, "cli-bad.mp4", NULL);
+  {
+    const char *args[] = { "-q", "-s", dir, "--reference", "2", "--face", "0,0,40,40", "--degree", "0.4",
+                           "--to", "0.2", "-o", out, clip_path, NULL };
+    g_assert_cmpint (run_render (args, &err), ==, 0);
+  }
+  streams = ffprobe_streams (out);
+  g_assert_nonnull (strstr (streams, "width=96\nheight=88"));
+  g_assert_nonnull (strstr (streams, "nb_read_frames=2"));
+  g_assert_nonnull (strstr (streams, "codec_type=audio"));
+  {
+    const char *args[] = { "-s", dir, "--reference", "3", "-o", out_bad, clip_path, NULL };
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run_render (args, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "--reference 3"));
+    g_assert_false (g_file_test (out_bad, G_FILE_TEST_EXISTS));
+  }
+  {
+    const char *args[] = { "-s", dir, "--face", "200,0,10,10", "-o", out_bad, clip_path, NULL };
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run_render (args, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "outside"));
+    g_assert_false (g_file_test (out_bad, G_FILE_TEST_EXISTS));
+  }
+}
+
+static void
+remove_video_dir (void)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (video_dir == NULL)
+    return;
+  dir = g_dir_open (video_dir, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (video_dir, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (video_dir);
+}
+
 static void
 make_material (void)
 {
@@ -662,9 +1170,17 @@ main (int argc, char **argv)
   g_test_add_func ("/vtoonify/cli", test_cli);
   g_test_add_data_func ("/vtoonify/render/fp32", GINT_TO_POINTER (CS_PRECISION_FP32), test_vtoonify_api);
   g_test_add_data_func ("/vtoonify/render/fp16", GINT_TO_POINTER (CS_PRECISION_FP16), test_vtoonify_api);
+  g_test_add_func ("/vtoonify/video/clip", test_video_clip);
+  g_test_add_func ("/vtoonify/video/project", test_video_project);
+  g_test_add_func ("/vtoonify/video/preview", test_video_preview);
+  g_test_add_func ("/vtoonify/video/cli", test_video_cli);
 
   {
     int r = g_test_run ();
+    remove_video_dir ();
+    g_free (video_dir);
+    g_free (clip_path);
+    g_free (clip_skip);
     g_clear_object (&device);
     g_free (material);
     g_free (skip_reason);

@@ -20,6 +20,7 @@
 #include "cs-render-error.h"
 #include "cs-style.h"
 #include "cs-video-styler.h"
+#include "cs-vtoonify.h"
 #include "cs-yuv.h"
 
 /* Stylers kept configured at once: each holds a network's buffers at one
@@ -100,10 +101,18 @@ make_key (CsTimeline *timeline,
         const CsFrameStyle *fs = &styles.styles[k];
         const char *folder = fs->style != NULL ? cs_style_ref_get_folder (fs->style) : "";
 
-        double stability = cs_segment_get_stability (cs_timeline_get_segment (timeline, fs->segment_index));
+        CsSegment *segment = cs_timeline_get_segment (timeline, fs->segment_index);
+        double stability = cs_segment_get_stability (segment);
+        CsFaceRect face;
 
         g_string_append_printf (key, "|%s:%.4f:%.4f:%.3f", folder, fs->weight,
                                 fs->style != NULL ? fs->degree : 0.0, stability);
+        /* VToonify-D: the reference, the face and the frame its code comes
+         * from (the segment's first). */
+        g_string_append_printf (key, ":r%u:s%" G_GINT64_FORMAT, cs_segment_get_reference (segment),
+                                cs_segment_get_start (segment));
+        if (cs_segment_get_face (segment, &face))
+          g_string_append_printf (key, ":f%d,%d,%d,%d", face.x, face.y, face.width, face.height);
       }
   return g_string_free (key, FALSE);
 }
@@ -636,6 +645,14 @@ typedef struct {
   guint          last_segment;
 } StylerEntry;
 
+/* A VToonify-D style at one frame size, with the code of one segment. */
+typedef struct {
+  char          *key;        /* folder|size */
+  CsVToonify    *vt;
+  gint64         used;
+  gint64         segment;    /* the first frame of the segment whose code it holds, or -1 */
+} VToonifyEntry;
+
 typedef struct {
   CsPreview  *self;          /* not a reference: dispose joins the thread */
   CsDevice   *device;
@@ -645,6 +662,7 @@ typedef struct {
   gint64      last_index;
   GHashTable *styles;        /* folder → CsStyle, or NULL when it failed */
   GPtrArray  *stylers;       /* StylerEntry */
+  GPtrArray  *vtoonify;      /* VToonifyEntry */
   gint64      clock;
   struct SwsContext *scale;  /* to the size the styler runs at */
   struct SwsContext *to_rgba;
@@ -671,10 +689,21 @@ styler_entry_free (gpointer data)
 }
 
 static void
+vtoonify_entry_free (gpointer data)
+{
+  VToonifyEntry *entry = data;
+
+  g_free (entry->key);
+  g_object_unref (entry->vt);
+  g_free (entry);
+}
+
+static void
 worker_forget_clip (Worker *w)
 {
   g_clear_object (&w->decoder);
   g_ptr_array_set_size (w->stylers, 0);
+  g_ptr_array_set_size (w->vtoonify, 0);
   w->last_index = -1;
 }
 
@@ -778,6 +807,117 @@ worker_get_styler (Worker            *w,
   entry->last_index = -1;
   g_ptr_array_add (w->stylers, entry);
   return entry;
+}
+
+/* The CsVToonify of style at width x height: one per style and size, as
+ * each keeps its networks prepared for one size (a proxy and the full frame
+ * alternate on every resting request). */
+static VToonifyEntry *
+worker_get_vtoonify (Worker     *w,
+                     CsStyle    *style,
+                     int         width,
+                     int         height,
+                     GError    **error)
+{
+  g_autofree char *key = g_strdup_printf ("%s|%dx%d", cs_style_get_folder (style), width, height);
+  VToonifyEntry *entry;
+  CsVToonify *vt;
+
+  for (guint i = 0; i < w->vtoonify->len; i++)
+    {
+      entry = g_ptr_array_index (w->vtoonify, i);
+      if (g_str_equal (entry->key, key))
+        {
+          entry->used = ++w->clock;
+          return entry;
+        }
+    }
+
+  vt = cs_vtoonify_new (style, w->device, w->self->precision, error);
+  if (vt == NULL)
+    return NULL;
+  if (w->vtoonify->len >= MAX_STYLERS)
+    {
+      guint oldest = 0;
+
+      for (guint i = 1; i < w->vtoonify->len; i++)
+        if (((VToonifyEntry *) g_ptr_array_index (w->vtoonify, i))->used <
+            ((VToonifyEntry *) g_ptr_array_index (w->vtoonify, oldest))->used)
+          oldest = i;
+      g_ptr_array_remove_index_fast (w->vtoonify, oldest);
+    }
+  entry = g_new0 (VToonifyEntry, 1);
+  entry->key = g_steal_pointer (&key);
+  entry->vt = vt;
+  entry->used = ++w->clock;
+  entry->segment = -1;
+  g_ptr_array_add (w->vtoonify, entry);
+  return entry;
+}
+
+static CsFrame *worker_decode (Worker *w, gint64 index, GCancellable *cancellable, GError **error);
+static AVFrame *worker_scale (Worker *w, const AVFrame *frame, int width, int height);
+
+/* frame (already scaled to format's size) through segment's VToonify-D
+ * settings: the segment's code comes from its first frame, as in a render,
+ * whichever frame the user looks at first. */
+static AVFrame *
+worker_run_vtoonify (Worker            *w,
+                     CsStyle           *style,
+                     CsSegment         *segment,
+                     double             degree,
+                     const AVFrame     *frame,
+                     int                clip_width,
+                     int                clip_height,
+                     const CsYuvFormat *format,
+                     GCancellable      *cancellable,
+                     GError           **error)
+{
+  VToonifyEntry *entry = worker_get_vtoonify (w, style, format->width, format->height, error);
+  gint64 start = cs_segment_get_start (segment);
+  CsFaceRect face;
+  gboolean has_face;
+  CsVToonify *vt;
+
+  if (entry == NULL)
+    return NULL;
+  vt = entry->vt;
+  if (entry->segment != start)
+    {
+      cs_vtoonify_reset_face_code (vt);
+      entry->segment = start;
+    }
+
+  /* The rectangle is in clip pixels; the frame may be a proxy. */
+  has_face = cs_segment_get_face (segment, &face);
+  if (has_face && (format->width != clip_width || format->height != clip_height))
+    {
+      double sx = (double) format->width / clip_width, sy = (double) format->height / clip_height;
+      double x0 = face.x * sx, y0 = face.y * sy;
+
+      face = (CsFaceRect) { (int) floor (x0), (int) floor (y0),
+                            MAX (1, (int) lround (face.width * sx)), MAX (1, (int) lround (face.height * sy)) };
+    }
+  if (!cs_vtoonify_set_reference (vt, cs_segment_get_reference (segment), error) ||
+      !cs_vtoonify_set_degree (vt, degree, error))
+    return NULL;
+  cs_vtoonify_set_face (vt, has_face ? &face : NULL);
+
+  if (!cs_vtoonify_has_face_code (vt))
+    {
+      g_autoptr(CsFrame) first = worker_decode (w, start, cancellable, error);
+      AVFrame *scaled;
+      g_autoptr(CsImage) image = NULL;
+
+      if (first == NULL)
+        return NULL;
+      scaled = worker_scale (w, cs_frame_get_av_frame (first), format->width, format->height);
+      image = cs_vtoonify_frame_to_image (vt, scaled, format, error);
+      av_frame_free (&scaled);
+      if (image == NULL || !cs_vtoonify_compute_face_code (vt, image, error))
+        return NULL;
+    }
+  return cs_vtoonify_run_frame (vt, frame, format, format, error);
 }
 
 static gboolean
@@ -984,9 +1124,15 @@ worker_render (Worker       *w,
 
   if (timeline != NULL && !cs_timeline_query_frame (timeline, index, &styles))
     styles.n_styles = 0;
+  /* VToonify-D runs at degree 0 too: its degree is the network's input. */
   for (guint k = 0; k < styles.n_styles; k++)
-    if (styles.styles[k].style != NULL && styles.styles[k].degree > 0.0)
-      any_style = TRUE;
+    if (styles.styles[k].style != NULL)
+      {
+        CsStyle *style = worker_get_style (w, cs_style_ref_get_folder (styles.styles[k].style));
+
+        if (style != NULL && (styles.styles[k].degree > 0.0 || cs_style_is_vtoonify (style)))
+          any_style = TRUE;
+      }
 
   if (any_style && worker_ensure_device (w) &&
       cs_yuv_format_init_from_frame (&format, scaled, &error))
@@ -999,18 +1145,24 @@ worker_render (Worker       *w,
       for (guint k = 0; k < styles.n_styles && ok; k++)
         {
           const CsFrameStyle *fs = &styles.styles[k];
-          CsStyle *style = fs->style != NULL && fs->degree > 0.0
-            ? worker_get_style (w, cs_style_ref_get_folder (fs->style)) : NULL;
-          StylerEntry *entry;
+          CsStyle *style = fs->style != NULL ? worker_get_style (w, cs_style_ref_get_folder (fs->style)) : NULL;
+          StylerEntry *entry = NULL;
           AVFrame *out = NULL;
           g_autoptr(GBytes) rgba = NULL;
 
+          if (style != NULL && !(fs->degree > 0.0) && !cs_style_is_vtoonify (style))
+            style = NULL;
           if (style == NULL)
             {
               accumulate (acc, result->original, fs->weight);
               continue;
             }
-          entry = worker_get_styler (w, style, &format, &error);
+          if (cs_style_is_vtoonify (style))
+            out = worker_run_vtoonify (w, style, cs_timeline_get_segment (timeline, fs->segment_index),
+                                       fs->degree, scaled, cs_frame_get_width (decoded),
+                                       cs_frame_get_height (decoded), &format, cancellable, &error);
+          else
+            entry = worker_get_styler (w, style, &format, &error);
           if (entry != NULL)
             {
               CsSegment *segment = cs_timeline_get_segment (timeline, fs->segment_index);
@@ -1157,6 +1309,7 @@ worker_main (gpointer data)
 
   w.styles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, clear_object);
   w.stylers = g_ptr_array_new_with_free_func (styler_entry_free);
+  w.vtoonify = g_ptr_array_new_with_free_func (vtoonify_entry_free);
 
   g_mutex_lock (&self->lock);
   while (!self->quit)
@@ -1233,6 +1386,7 @@ worker_main (gpointer data)
 
   worker_forget_clip (&w);
   g_ptr_array_unref (w.stylers);
+  g_ptr_array_unref (w.vtoonify);
   g_hash_table_unref (w.styles);
   g_clear_object (&w.device);
   sws_freeContext (w.scale);
