@@ -25,7 +25,6 @@
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 
 #include "cs-fst-import.h"
 #include "cs-graph.h"
@@ -235,80 +234,6 @@ find_size_multiple (GBytes       *bytes,
                  "must give back an image of the size it was given"),
                output_name, model_path);
   return 0;
-}
-
-/* style.json ------------------------------------------------------------------------- */
-
-static gboolean
-write_style_json (const char                *path,
-                  const char                *id,
-                  const char                *name,
-                  const CsOnnxImportOptions *options,
-                  const char                *source,
-                  const char                *input_name,
-                  const char                *output_name,
-                  int                        size_multiple,
-                  GError                   **error)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GError) local = NULL;
-  g_autofree char *text = NULL;
-  gsize length;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "format");
-  json_builder_add_int_value (b, CS_STYLE_FORMAT_VERSION);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, id);
-  json_builder_set_member_name (b, "name");
-  json_builder_add_string_value (b, name);
-  json_builder_set_member_name (b, "authors");
-  json_builder_begin_array (b);
-  for (guint i = 0; options->authors != NULL && options->authors[i] != NULL; i++)
-    json_builder_add_string_value (b, options->authors[i]);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "licence");
-  json_builder_add_string_value (b, options->licence != NULL && *options->licence != '\0'
-                                    ? options->licence : "unknown");
-  json_builder_set_member_name (b, "source");
-  json_builder_add_string_value (b, source);
-  json_builder_set_member_name (b, "kind");
-  json_builder_add_string_value (b, "onnx");
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, "model.onnx");
-  cs_style_import_add_convention (b, "input", input_name);
-  cs_style_import_add_convention (b, "output", output_name);
-  json_builder_set_member_name (b, "size_multiple");
-  json_builder_add_int_value (b, size_multiple);
-  json_builder_set_member_name (b, "degree");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "kind");
-  json_builder_add_string_value (b, CS_STYLE_DEGREE_BLEND);
-  json_builder_set_member_name (b, "description");
-  /* Not translated: style.json travels between users of any language. */
-  json_builder_add_string_value (b,
-    "output = (1 - degree) * input + degree * styled, per channel, on the gamma-encoded "
-    "0..255 RGB values; 0 keeps the original frame exactly, 1 gives the network's full style");
-  json_builder_end_object (b);
-  json_builder_set_member_name (b, "thumbnail");
-  json_builder_add_string_value (b, "thumbnail.png");
-  json_builder_end_object (b);
-
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_indent (gen, 2);
-  text = json_generator_to_data (gen, &length);
-
-  if (!g_file_set_contents_full (path, text, length, G_FILE_SET_CONTENTS_CONSISTENT, 0666, &local))
-    {
-      g_set_error (error, CS_STYLE_ERROR, CS_STYLE_ERROR_FAILED,
-                   _("Cannot write the style: %s"), local->message);
-      return FALSE;
-    }
-  return TRUE;
 }
 
 /* The thumbnail, and the proof that the network runs -------------------------------- */
@@ -543,8 +468,11 @@ cs_onnx_style_import (const char                *model_path,
   if (!ok)
     g_set_error (error, CS_STYLE_ERROR, CS_STYLE_ERROR_FAILED,
                  _("Cannot copy the model: %s"), local->message);
-  ok = ok && write_style_json (json_path, id, name, options, source, input_name, output_name,
-                               multiple, error);
+  ok = ok && cs_style_import_write_json (json_path, &(CsStyleImportJson) {
+                                           .id = id, .name = name, .authors = options->authors,
+                                           .licence = options->licence, .source = source, .kind = "onnx",
+                                           .input = input_name, .output = output_name,
+                                           .size_multiple = multiple }, error);
   ok = ok && !cs_style_import_check_cancelled (cancellable, error);
   ok = ok && render_thumbnail (tmp, model, options->device, cancellable, error);
   ok = ok && !cs_style_import_check_cancelled (cancellable, error);

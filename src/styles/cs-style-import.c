@@ -29,10 +29,9 @@ cs_style_import_check_cancelled (GCancellable *cancellable,
   return FALSE;
 }
 
-void
-cs_style_import_add_convention (JsonBuilder *b,
-                                const char  *member,
-                                const char  *tensor)
+/* style.json's "input" or "output" member: NCHW, RGB, 0..255. */
+static void
+add_convention (JsonBuilder *b, const char *member, const char *tensor)
 {
   json_builder_set_member_name (b, member);
   json_builder_begin_object (b);
@@ -48,6 +47,71 @@ cs_style_import_add_convention (JsonBuilder *b,
   json_builder_add_int_value (b, 255);
   json_builder_end_array (b);
   json_builder_end_object (b);
+}
+
+gboolean
+cs_style_import_write_json (const char             *path,
+                            const CsStyleImportJson *info,
+                            GError                **error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) local = NULL;
+  g_autofree char *text = NULL;
+  gsize length;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "format");
+  json_builder_add_int_value (b, CS_STYLE_FORMAT_VERSION);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, info->id);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, info->name);
+  json_builder_set_member_name (b, "authors");
+  json_builder_begin_array (b);
+  for (guint i = 0; info->authors != NULL && info->authors[i] != NULL; i++)
+    json_builder_add_string_value (b, info->authors[i]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "licence");
+  json_builder_add_string_value (b, info->licence != NULL && *info->licence != '\0' ? info->licence : "unknown");
+  json_builder_set_member_name (b, "source");
+  json_builder_add_string_value (b, info->source);
+  json_builder_set_member_name (b, "kind");
+  json_builder_add_string_value (b, info->kind);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, "model.onnx");
+  add_convention (b, "input", info->input);
+  add_convention (b, "output", info->output);
+  json_builder_set_member_name (b, "size_multiple");
+  json_builder_add_int_value (b, info->size_multiple);
+  json_builder_set_member_name (b, "degree");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "kind");
+  json_builder_add_string_value (b, CS_STYLE_DEGREE_BLEND);
+  json_builder_set_member_name (b, "description");
+  /* Not translated: style.json travels between users of any language. */
+  json_builder_add_string_value (b,
+    "output = (1 - degree) * input + degree * styled, per channel, on the gamma-encoded "
+    "0..255 RGB values; 0 keeps the original frame exactly, 1 gives the network's full style");
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "thumbnail");
+  json_builder_add_string_value (b, "thumbnail.png");
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_indent (gen, 2);
+  text = json_generator_to_data (gen, &length);
+
+  if (!g_file_set_contents_full (path, text, length, G_FILE_SET_CONTENTS_CONSISTENT, 0666, &local))
+    {
+      g_set_error (error, CS_STYLE_ERROR, CS_STYLE_ERROR_FAILED,
+                   _("Cannot write the style: %s"), local->message);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 void

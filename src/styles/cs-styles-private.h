@@ -19,11 +19,24 @@ gboolean cs_styles_is_plain_relative_path (const char *path);
 /* TRUE, with CS_STYLE_ERROR_CANCELLED in error, when the import is cancelled. */
 gboolean cs_style_import_check_cancelled (GCancellable *cancellable,
                                           GError      **error);
-/* Adds style.json's "input" or "output" member (member) for tensor: NCHW,
- * RGB, 0..255. */
-void     cs_style_import_add_convention  (JsonBuilder  *b,
-                                          const char   *member,
-                                          const char   *tensor);
+/* What an imported style's style.json says: a single network model.onnx
+ * with one RGB image in and out, its degree a blend with the frame. */
+typedef struct {
+  const char         *id;
+  const char         *name;
+  const char * const *authors;
+  const char         *licence;  /* NULL or empty: "unknown" */
+  const char         *source;
+  const char         *kind;     /* "fast-style-transfer", "onnx" */
+  const char         *input;    /* the model's input and output tensors */
+  const char         *output;
+  int                 size_multiple;
+} CsStyleImportJson;
+
+/* Writes style.json at path in one piece. */
+gboolean cs_style_import_write_json      (const char              *path,
+                                          const CsStyleImportJson *info,
+                                          GError                 **error);
 /* Removes a half-made style folder: its files (no subfolders), then itself. */
 void     cs_style_import_remove_folder   (const char   *path);
 /* The folder's name, reduced to what style.json accepts as an id. */
