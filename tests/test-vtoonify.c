@@ -1072,6 +1072,38 @@ test_video_cli (void)
     g_assert_nonnull (strstr (err, "outside"));
     g_assert_false (g_file_test (out_bad, G_FILE_TEST_EXISTS));
   }
+
+  /* --project: the segments' references and faces come from the file, which
+   * a bad reference makes unrenderable before anything is written. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CsStyle) style = load_style ();
+    const CsFaceRect face = { 10, 0, 50, 60 };
+    g_autoptr(CsProject) project = two_segment_project (style, &face);
+    g_autofree char *project_path = g_build_filename (video_dir, "edit.celshade", NULL);
+    g_autoptr(GFile) file = g_file_new_for_path (project_path);
+    g_autofree char *project_out = g_build_filename (video_dir, "edit.mkv", NULL);
+    g_autofree char *project_streams = NULL;
+    const char *args[] = { "-q", "--project", project_path, "-o", project_out, NULL };
+
+    g_assert_true (cs_project_save (project, file, NULL, &error));
+    g_assert_no_error (error);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run_render (args, &err), ==, 0);
+    project_streams = ffprobe_streams (project_out);
+    g_assert_nonnull (strstr (project_streams, "nb_read_frames=4"));
+
+    g_assert_true (cs_project_set_reference (project, 0, 5, &error));
+    g_assert_true (cs_project_save (project, file, NULL, &error));
+    g_assert_no_error (error);
+    g_clear_pointer (&err, g_free);
+    {
+      const char *bad_args[] = { "--project", project_path, "-o", out_bad, NULL };
+      g_assert_cmpint (run_render (bad_args, &err), ==, 1);
+    }
+    g_assert_nonnull (strstr (err, "reference 5"));
+    g_assert_false (g_file_test (out_bad, G_FILE_TEST_EXISTS));
+  }
 }
 
 static void
