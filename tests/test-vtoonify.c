@@ -1030,6 +1030,31 @@ test_video_preview (void)
   psnr = se == 0 ? INFINITY : 10.0 * log10 (255.0 * 255.0 * n / se);
   g_test_message ("preview frame 3: PSNR %.1f dB against cs_vtoonify_run()", psnr);
   g_assert_cmpfloat (psnr, >, 45.0);
+
+  /* Another reference is another frame, not the cached one. */
+  {
+    g_autoptr(GError) error = NULL;
+    CsPreviewFrame *before = got;
+    gsize m;
+    const guint8 *again;
+    gsize differ = 0;
+
+    got = NULL;
+    g_assert_true (cs_project_set_reference (project, 1, 1, &error));
+    g_assert_no_error (error);
+    cs_preview_request (preview, 3, FALSE);
+    deadline = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
+    while (got == NULL && g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_nonnull (got);
+    g_assert_true (got != before);
+    again = g_bytes_get_data (cs_preview_frame_get_styled (got), &m);
+    g_assert_cmpuint (m, ==, n);
+    for (gsize i = 0; i < n; i++)
+      differ += again[i] != got_rgba[i];
+    g_assert_cmpuint (differ, >, n / 4);
+    cs_preview_frame_unref (before);
+  }
   cs_preview_frame_unref (got);
 }
 

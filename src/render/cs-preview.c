@@ -87,6 +87,7 @@ preview_frame_size (CsPreviewFrame *frame)
  * what the timeline asks for it. */
 static char *
 make_key (CsTimeline *timeline,
+          GHashTable *vtoonify,
           gint64      frame,
           gboolean    proxy,
           int         proxy_height)
@@ -108,11 +109,15 @@ make_key (CsTimeline *timeline,
         g_string_append_printf (key, "|%s:%.4f:%.4f:%.3f", folder, fs->weight,
                                 fs->style != NULL ? fs->degree : 0.0, stability);
         /* VToonify-D: the reference, the face and the frame its code comes
-         * from (the segment's first). */
-        g_string_append_printf (key, ":r%u:s%" G_GINT64_FORMAT, cs_segment_get_reference (segment),
-                                cs_segment_get_start (segment));
-        if (cs_segment_get_face (segment, &face))
-          g_string_append_printf (key, ":f%d,%d,%d,%d", face.x, face.y, face.width, face.height);
+         * from (the segment's first). Only for those styles, so that moving
+         * a cut keeps other styles' frames. */
+        if (vtoonify != NULL && g_hash_table_contains (vtoonify, folder))
+          {
+            g_string_append_printf (key, ":r%u:s%" G_GINT64_FORMAT, cs_segment_get_reference (segment),
+                                    cs_segment_get_start (segment));
+            if (cs_segment_get_face (segment, &face))
+              g_string_append_printf (key, ":f%d,%d,%d,%d", face.x, face.y, face.width, face.height);
+          }
       }
   return g_string_free (key, FALSE);
 }
@@ -152,6 +157,7 @@ struct _CsPreview {
   gsize          cache_limit;
   gsize          cache_used;
   GHashTable    *cache;        /* key → CsPreviewFrame */
+  GHashTable    *vtoonify_folders; /* folders of the VToonify-D styles the worker loaded */
   GQueue         lru;          /* keys, most recent first (owned by cache) */
   double         rate[2];      /* frames per second: [0] full, [1] quick */
 };
@@ -254,6 +260,7 @@ cs_preview_finalize (GObject *object)
 
   g_queue_clear (&self->lru);
   g_hash_table_unref (self->cache);
+  g_hash_table_unref (self->vtoonify_folders);
   g_clear_pointer (&self->timeline, cs_timeline_unref);
   g_free (self->source_path);
   g_free (self->device_selector);
@@ -332,6 +339,7 @@ cs_preview_init (CsPreview *self)
   g_queue_init (&self->lru);
   self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) cs_preview_frame_unref);
+  self->vtoonify_folders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cache_limit = 256 * 1024 * 1024;
   self->proxy_height = 360;
   self->context = g_main_context_ref_thread_default ();
@@ -549,12 +557,12 @@ cs_preview_request (CsPreview *self,
     }
   /* The full frame serves a quick request too. */
   {
-    g_autofree char *full = make_key (self->timeline, frame, FALSE, 0);
+    g_autofree char *full = make_key (self->timeline, self->vtoonify_folders, frame, FALSE, 0);
 
     hit = cache_lookup (self, full);
     if (hit == NULL && self->proxy_height > 0)
       {
-        g_autofree char *proxy = make_key (self->timeline, frame, TRUE, self->proxy_height);
+        g_autofree char *proxy = make_key (self->timeline, self->vtoonify_folders, frame, TRUE, self->proxy_height);
         CsPreviewFrame *p = cache_lookup (self, proxy);
 
         if (p != NULL && quick)
@@ -761,6 +769,12 @@ worker_get_style (Worker     *w,
                        folder, error->message),
           NULL, FALSE);
   g_hash_table_insert (w->styles, g_strdup (folder), style);
+  if (style != NULL && cs_style_is_vtoonify (style))
+    {
+      g_mutex_lock (&w->self->lock);
+      g_hash_table_add (w->self->vtoonify_folders, g_strdup (folder));
+      g_mutex_unlock (&w->self->lock);
+    }
   return style;
 }
 
@@ -1265,7 +1279,7 @@ worker_make (Worker       *w,
 
   g_mutex_lock (&w->self->lock);
   if (w->source_serial == w->self->source_serial)
-    cache_insert (w->self, make_key (timeline, index, proxy, proxy_height), frame);
+    cache_insert (w->self, make_key (timeline, w->self->vtoonify_folders, index, proxy, proxy_height), frame);
   g_mutex_unlock (&w->self->lock);
 
   if (!g_cancellable_is_cancelled (cancellable))
@@ -1340,8 +1354,8 @@ worker_main (gpointer data)
       g_set_object (&self->current, cancellable);
       self->current_frame = index;
       self->current_quick = quick;
-      proxy_key = make_key (timeline, index, TRUE, proxy_height);
-      full_key = make_key (timeline, index, FALSE, 0);
+      proxy_key = make_key (timeline, self->vtoonify_folders, index, TRUE, proxy_height);
+      full_key = make_key (timeline, self->vtoonify_folders, index, FALSE, 0);
       have_proxy = g_hash_table_contains (self->cache, proxy_key);
       g_mutex_unlock (&self->lock);
 
