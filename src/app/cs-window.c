@@ -13,6 +13,7 @@
 #include "cs-export-dialog.h"
 #include "cs-media.h"
 #include "cs-preview-view.h"
+#include "cs-reference-picker.h"
 #include "cs-render.h"
 #include "cs-style-gallery.h"
 #include "cs-timeline-view.h"
@@ -73,11 +74,18 @@ struct _CsWindow {
   GtkAdjustment    *crossfade_adjustment;
   GtkWidget        *stability_row;
   GtkAdjustment    *stability_adjustment;
+  AdwActionRow     *reference_row;
+  GtkMenuButton    *reference_button;
+  GtkPicture       *reference_picture;
+  AdwActionRow     *face_row;
+  GtkToggleButton  *face_edit_button;
+  GtkWidget        *face_reset_button;
 
   GSettings        *settings;
   CsExportJob      *export_job;      /* the last export started here */
   CsStyleLibrary   *styles;
   CsStyleGallery   *gallery;         /* made when first shown */
+  CsReferencePicker *reference_picker;
   CsProject        *project;
   CsPreview        *preview;
   GCancellable     *cancellable;
@@ -136,6 +144,9 @@ static void set_project          (CsWindow  *self,
                                   CsProject *project,
                                   CsDecoder *decoder);
 static void update_panel         (CsWindow  *self);
+static void update_vtoonify_rows (CsWindow   *self,
+                                  CsSegment  *segment,
+                                  CsStyleRef *ref);
 static void update_actions       (CsWindow  *self);
 static void request_frame        (CsWindow  *self,
                                   gint64     frame,
@@ -620,6 +631,151 @@ action_style_gallery (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (self->gallery));
 }
 
+/* The library's VToonify-D style ref names, or NULL (another kind of
+ * style, or one missing from the library). Transfer none. */
+static CsStyle *
+vtoonify_style (CsWindow   *self,
+                CsStyleRef *ref)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->styles));
+
+  if (ref == NULL)
+    return NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CsStyle) style = g_list_model_get_item (G_LIST_MODEL (self->styles), i);
+
+      if (g_strcmp0 (cs_style_get_folder (style), cs_style_ref_get_folder (ref)) == 0)
+        return cs_style_is_vtoonify (style) ? style : NULL;
+    }
+  return NULL;
+}
+
+/* The reference and face rows, shown for VToonify-D segments only; the
+ * picker and the preview's face rectangle follow the segment. */
+static void
+update_vtoonify_rows (CsWindow   *self,
+                      CsSegment  *segment,
+                      CsStyleRef *ref)
+{
+  CsStyle *style = vtoonify_style (self, ref);
+  CsSourceClip *source = cs_project_get_source (self->project);
+  CsFaceRect face;
+  gboolean has_face;
+  guint reference;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->reference_row), style != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->face_row), style != NULL);
+  cs_reference_picker_set_style (self->reference_picker, style);
+  if (style == NULL)
+    {
+      gtk_toggle_button_set_active (self->face_edit_button, FALSE);
+      return;
+    }
+
+  reference = cs_segment_get_reference (segment);
+  has_face = cs_segment_get_face (segment, &face);
+  cs_reference_picker_set_clip (self->reference_picker, cs_source_clip_get_path (source));
+  cs_reference_picker_set_frame (self->reference_picker, get_playhead (self));
+  cs_reference_picker_set_face (self->reference_picker, has_face ? &face : NULL);
+  cs_reference_picker_set_reference (self->reference_picker, reference);
+  if (reference < cs_style_get_n_references (style))
+    {
+      g_autofree char *label = cs_reference_picker_reference_label (style, reference);
+
+      adw_action_row_set_subtitle (self->reference_row, label);
+    }
+  else
+    {
+      /* A project made with a style that had more references. */
+      g_autofree char *label = g_strdup_printf (_("Reference %u (missing)"), reference + 1);
+
+      adw_action_row_set_subtitle (self->reference_row, label);
+    }
+
+  cs_preview_view_set_source_size (self->preview_view, cs_source_clip_get_width (source),
+                                   cs_source_clip_get_height (source));
+  cs_preview_view_set_face (self->preview_view, has_face ? &face : NULL);
+  gtk_widget_set_sensitive (self->face_reset_button, has_face);
+  if (gtk_toggle_button_get_active (self->face_edit_button))
+    adw_action_row_set_subtitle (self->face_row, _("Drag it on the preview; Escape ends"));
+  else if (has_face)
+    {
+      /* TRANSLATORS: the face area's position and size, in pixels */
+      g_autofree char *where = g_strdup_printf (_("%d × %d at %d, %d"), face.width, face.height,
+                                                face.x, face.y);
+
+      adw_action_row_set_subtitle (self->face_row, where);
+    }
+  else
+    adw_action_row_set_subtitle (self->face_row, _("Centred square"));
+}
+
+/* The row's picture takes no room until there is one. */
+static gboolean
+picture_is_set (GBinding     *binding,
+                const GValue *from,
+                GValue       *to,
+                gpointer      data)
+{
+  g_value_set_boolean (to, g_value_get_object (from) != NULL);
+  return TRUE;
+}
+
+static void
+on_reference_chosen (CsReferencePicker *picker,
+                     guint              reference,
+                     CsWindow          *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->project == NULL)
+    return;
+  flush_edit_group (self);
+  if (!cs_project_set_reference (self->project, selected_segment (self), reference, &error))
+    cs_window_toast (self, error->message);
+}
+
+static void
+on_face_changed (CsPreviewView *view,
+                 int            x,
+                 int            y,
+                 int            width,
+                 int            height,
+                 CsWindow      *self)
+{
+  g_autoptr(GError) error = NULL;
+  CsFaceRect face = { x, y, width, height };
+
+  if (self->project == NULL)
+    return;
+  flush_edit_group (self);
+  if (!cs_project_set_face (self->project, selected_segment (self), &face, &error))
+    {
+      cs_window_toast (self, error->message);
+      /* The view shows what the project keeps. */
+      update_panel (self);
+    }
+}
+
+static void
+on_face_reset_clicked (CsWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->project == NULL)
+    return;
+  flush_edit_group (self);
+  if (!cs_project_set_face (self->project, selected_segment (self), NULL, &error))
+    cs_window_toast (self, error->message);
+}
+
+static void
+on_face_editing (CsWindow *self)
+{
+  update_panel (self);
+}
+
 static void
 update_panel (CsWindow *self)
 {
@@ -678,6 +834,7 @@ update_panel (CsWindow *self)
   gtk_widget_set_sensitive (self->degree_row, style != NULL);
   gtk_widget_set_sensitive (self->stability_row, style != NULL);
   gtk_adjustment_set_value (self->stability_adjustment, round (cs_segment_get_stability (segment) * 100));
+  update_vtoonify_rows (self, segment, style);
   gtk_widget_set_visible (self->crossfade_row, index + 1 < n_segments);
   if (index + 1 < n_segments)
     {
@@ -2159,6 +2316,12 @@ cs_window_class_init (CsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CsWindow, crossfade_adjustment);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, stability_row);
   gtk_widget_class_bind_template_child (widget_class, CsWindow, stability_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, reference_row);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, reference_button);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, reference_picture);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, face_row);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, face_edit_button);
+  gtk_widget_class_bind_template_child (widget_class, CsWindow, face_reset_button);
   gtk_widget_class_bind_template_callback (widget_class, on_banner_button_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_recent_row_activated);
 
@@ -2240,6 +2403,11 @@ cs_window_init (CsWindow *self)
   g_signal_connect (self->mode_split, "toggled", G_CALLBACK (on_mode_toggled), self);
   g_signal_connect (self->mode_original, "toggled", G_CALLBACK (on_mode_toggled), self);
   g_signal_connect (self->flap, "notify::folded", G_CALLBACK (on_folded), self);
+  g_object_bind_property (self->face_edit_button, "active", self->preview_view, "face-editing",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_signal_connect_swapped (self->face_edit_button, "notify::active", G_CALLBACK (on_face_editing), self);
+  g_signal_connect_swapped (self->face_reset_button, "clicked", G_CALLBACK (on_face_reset_clicked), self);
+  g_signal_connect (self->preview_view, "face-changed", G_CALLBACK (on_face_changed), self);
 
   g_signal_connect (self->timeline_view, "notify::playhead", G_CALLBACK (on_playhead_changed), self);
   g_signal_connect (self->timeline_view, "notify::scrubbing", G_CALLBACK (on_scrubbing_changed), self);
@@ -2308,6 +2476,20 @@ cs_window_new (GtkApplication *application,
   g_signal_connect_object (styles, "items-changed", G_CALLBACK (on_styles_changed), self, 0);
 
   make_preview (self);
+  {
+    g_autofree char *device = g_settings_get_string (self->settings, "device");
+
+    /* Its pictures come from a thumbnailer of its own, which opens its
+     * device only when the first VToonify-D segment asks. */
+    self->reference_picker = cs_reference_picker_new (device, g_settings_get_boolean (self->settings, "fp16")
+                                                              ? CS_PRECISION_AUTO : CS_PRECISION_FP32);
+    gtk_menu_button_set_popover (self->reference_button, GTK_WIDGET (self->reference_picker));
+    g_signal_connect (self->reference_picker, "reference-chosen", G_CALLBACK (on_reference_chosen), self);
+    g_object_bind_property (self->reference_picker, "current-picture", self->reference_picture, "paintable",
+                            G_BINDING_SYNC_CREATE);
+    g_object_bind_property_full (self->reference_picker, "current-picture", self->reference_picture, "visible",
+                                 G_BINDING_SYNC_CREATE, picture_is_set, NULL, NULL, NULL);
+  }
   g_signal_connect_object (self->settings, "changed::device", G_CALLBACK (on_device_setting), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::fp16", G_CALLBACK (on_device_setting), self,

@@ -1,0 +1,676 @@
+/* test-vtoonify-ui.c: the editor's VToonify-D controls, under Xvfb
+ *
+ * A real editor window on the shared clip, its segment given the
+ * random-weight VToonify-D style the vtoonify suite exports: the panel
+ * shows the style reference and face area rows (and hides them for other
+ * styles); the reference picker lists every reference by name, its cards'
+ * pictures arrive and differ between references, and choosing one sets the
+ * segment's reference as one undo step. The face rectangle is dragged
+ * through the entry points the preview's gesture uses: moved, clamped
+ * inside the frame, resized as a square, one undo step per drag, and reset.
+ * Screenshots of the panel with the picker open and of the face rectangle
+ * being edited go to the build's screenshots/.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "cs-config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "cs-app-resources.h"
+#include "cs-application.h"
+#include "cs-preview-view.h"
+#include "cs-reference-picker.h"
+#include "cs-render.h"
+#include "cs-styles.h"
+#include "cs-timeline-view.h"
+#include "cs-window.h"
+
+static char *data_dir;
+static char *tmp_dir;
+static char *shots_dir;
+static char *material;
+static char *skip_reason;
+static CsApplication *app;
+static CsStyleLibrary *styles;
+static gboolean have_data;
+
+/* The material ------------------------------------------------------------------------------ */
+
+/* The vtoonify suite's material, made the same way when this test runs
+ * first: a random-weight style exported by tools/vtoonify/export.py. */
+static void
+make_material (void)
+{
+  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
+  const char *srcdir = g_getenv ("G_TEST_SRCDIR");
+  const char *sources[] = { "tests/vtoonify/make_reference.py", "tools/vtoonify/export.py",
+                            "tools/vtoonify/networks.py" };
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *manifest = NULL;
+  g_autofree char *stamp_path = NULL;
+  g_autofree char *old_stamp = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  const char *stamp;
+  int status = 0;
+
+  material = g_build_filename (builddir != NULL ? builddir : ".", "vtoonify-material", NULL);
+  manifest = g_build_filename (material, "manifest.json", NULL);
+  stamp_path = g_build_filename (material, "sources.sha256", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+    {
+      g_autofree char *path = g_build_filename (srcdir != NULL ? srcdir : ".", "..", sources[i], NULL);
+      g_autofree char *text = NULL;
+      gsize len = 0;
+
+      if (g_file_get_contents (path, &text, &len, NULL))
+        g_checksum_update (sum, (const guchar *) text, len);
+    }
+  stamp = g_checksum_get_string (sum);
+  if (g_file_test (manifest, G_FILE_TEST_EXISTS) &&
+      g_file_get_contents (stamp_path, &old_stamp, NULL, NULL) && g_strcmp0 (old_stamp, stamp) == 0)
+    return;
+  g_unlink (manifest);
+  if (!g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      skip_reason = g_strdup ("/usr/bin/python3 is missing: cannot export the VToonify-D test style");
+      return;
+    }
+  script = g_build_filename (srcdir != NULL ? srcdir : ".", "vtoonify", "make_reference.py", NULL);
+  {
+    const char *argv[] = { "/usr/bin/python3", script, material, NULL };
+
+    if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error))
+      g_error ("%s", error->message);
+  }
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 77)
+    skip_reason = g_strdup_printf ("PyTorch is not installed (python3-torch): %s", err);
+  else if (!g_spawn_check_wait_status (status, &error))
+    g_error ("make_reference.py failed: %s\n%s%s", error->message, out, err);
+  else if (!g_file_set_contents (stamp_path, stamp, -1, &error))
+    g_error ("%s", error->message);
+}
+
+/* Helpers --------------------------------------------------------------------------------- */
+
+static gboolean
+can_run (void)
+{
+  if (skip_reason != NULL)
+    {
+      g_test_skip (skip_reason);
+      return FALSE;
+    }
+  if (!have_data)
+    {
+      g_test_skip ("the shared test data (media/529.mp4, styles/ml5) is missing; set CELSHADE_TEST_DATA");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+iterate (int n)
+{
+  for (int i = 0; i < n; i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+}
+
+static void
+wait_until (gboolean  (*cond) (gpointer),
+            gpointer    data,
+            double      timeout_s,
+            const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gpointer
+child (CsWindow   *window,
+       const char *name)
+{
+  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (window), CS_TYPE_WINDOW, name);
+
+  g_assert_nonnull (object);
+  return object;
+}
+
+static gboolean
+project_open (gpointer data)
+{
+  return cs_window_get_project (data) != NULL && !cs_window_get_loading (data);
+}
+
+static gboolean
+has_frame (gpointer data)
+{
+  return cs_preview_view_get_frame (child (data, "preview_view")) != NULL;
+}
+
+/* The editor on the shared clip, its first frame on the preview. */
+static CsWindow *
+open_clip (void)
+{
+  g_autofree char *path = g_build_filename (data_dir, "media", "529.mp4", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  CsWindow *window = cs_window_new (GTK_APPLICATION (app), styles);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 760);
+  gtk_window_present (GTK_WINDOW (window));
+  iterate (50);
+  cs_window_open (window, file);
+  wait_until (project_open, window, 120, "the clip to open");
+  wait_until (has_frame, window, 120, "the first frame on the preview");
+  return window;
+}
+
+static void
+close_window (CsWindow *window)
+{
+  CsProject *project = cs_window_get_project (window);
+
+  if (project != NULL)
+    cs_project_discard_autosave (project);
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static CsStyle *
+vtoonify_style (void)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (styles)); i++)
+    {
+      g_autoptr(CsStyle) style = g_list_model_get_item (G_LIST_MODEL (styles), i);
+
+      if (cs_style_is_vtoonify (style))
+        return style;
+    }
+  g_error ("The library has no VToonify-D style");
+  return NULL;
+}
+
+static void
+set_style (CsWindow *window,
+           CsStyle  *style)
+{
+  g_autoptr(CsStyleRef) ref = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (style != NULL)
+    ref = cs_style_ref_new (cs_style_get_id (style), cs_style_get_name (style), cs_style_get_folder (style));
+  g_assert_true (cs_project_set_style (cs_window_get_project (window), 0, ref, &error));
+  g_assert_no_error (error);
+  iterate (20);
+}
+
+static CsSegment *
+segment (CsWindow *window)
+{
+  return cs_timeline_get_segment (cs_project_get_timeline (cs_window_get_project (window)), 0);
+}
+
+static void
+undo (CsWindow *window)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  iterate (20);
+}
+
+static GdkTexture *
+render_widget (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+/* The window, and the popover over it where its surface is, in one PNG. */
+static void
+screenshot (CsWindow   *window,
+            GtkWidget  *popover,
+            const char *name)
+{
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = g_build_filename (shots_dir, name, NULL);
+
+  iterate (30);
+  if (popover == NULL)
+    texture = render_widget (GTK_WIDGET (window));
+  else
+    {
+      g_autoptr(GdkTexture) below = render_widget (GTK_WIDGET (window));
+      g_autoptr(GdkTexture) above = render_widget (popover);
+      g_autoptr(GskRenderNode) node = NULL;
+      GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (popover));
+      GtkSnapshot *snapshot = gtk_snapshot_new ();
+      double wx, wy, px, py;
+      int width = gtk_widget_get_width (GTK_WIDGET (window));
+      int height = gtk_widget_get_height (GTK_WIDGET (window));
+
+      /* The popup's position is relative to the window's surface; each
+       * widget's origin lies inside its surface by the shadow's width. */
+      gtk_native_get_surface_transform (GTK_NATIVE (window), &wx, &wy);
+      gtk_native_get_surface_transform (GTK_NATIVE (popover), &px, &py);
+      gtk_snapshot_append_texture (snapshot, below, &GRAPHENE_RECT_INIT (0, 0, width, height));
+      gtk_snapshot_append_texture (snapshot, above,
+                                   &GRAPHENE_RECT_INIT (gdk_popup_get_position_x (GDK_POPUP (surface)) + px - wx,
+                                                        gdk_popup_get_position_y (GDK_POPUP (surface)) + py - wy,
+                                                        gtk_widget_get_width (popover),
+                                                        gtk_widget_get_height (popover)));
+      node = gtk_snapshot_free_to_node (snapshot);
+      texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                             &GRAPHENE_RECT_INIT (0, 0, width, height));
+    }
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+/* The mean absolute difference of two pictures, over colour. */
+static double
+picture_diff (GdkPaintable *a,
+              GdkPaintable *b)
+{
+  GdkTexture *ta = GDK_TEXTURE (a), *tb = GDK_TEXTURE (b);
+  int w = gdk_texture_get_width (ta), h = gdk_texture_get_height (ta);
+  g_autofree guint8 *pa = g_malloc ((gsize) w * h * 4);
+  g_autofree guint8 *pb = g_malloc ((gsize) w * h * 4);
+  double sum = 0;
+
+  g_assert_cmpint (gdk_texture_get_width (tb), ==, w);
+  g_assert_cmpint (gdk_texture_get_height (tb), ==, h);
+  gdk_texture_download (ta, pa, (gsize) w * 4);
+  gdk_texture_download (tb, pb, (gsize) w * 4);
+  for (gsize i = 0; i < (gsize) w * h * 4; i += 4)
+    for (int c = 0; c < 3; c++)
+      sum += abs (pa[i + c] - pb[i + c]);
+  return sum / ((double) w * h * 3);
+}
+
+/* Tests ------------------------------------------------------------------------------------- */
+
+/* The rows are there for a VToonify-D segment only. */
+static void
+test_rows (void)
+{
+  CsWindow *window;
+  CsStyle *style;
+  CsStyle *udnie;
+
+  if (!can_run ())
+    return;
+  window = open_clip ();
+  style = vtoonify_style ();
+  udnie = cs_style_library_lookup (styles, "udnie");
+  g_assert_nonnull (udnie);
+
+  g_assert_false (gtk_widget_get_visible (child (window, "reference_row")));
+  g_assert_false (gtk_widget_get_visible (child (window, "face_row")));
+
+  set_style (window, style);
+  g_assert_true (gtk_widget_get_visible (child (window, "reference_row")));
+  g_assert_true (gtk_widget_get_visible (child (window, "face_row")));
+  g_assert_cmpstr (adw_action_row_get_subtitle (child (window, "reference_row")), ==,
+                   cs_style_get_reference_name (style, 0));
+  g_assert_false (gtk_widget_get_sensitive (child (window, "face_reset_button")));
+
+  set_style (window, udnie);
+  g_assert_false (gtk_widget_get_visible (child (window, "reference_row")));
+  g_assert_false (gtk_widget_get_visible (child (window, "face_row")));
+
+  set_style (window, NULL);
+  g_assert_false (gtk_widget_get_visible (child (window, "reference_row")));
+  g_assert_false (gtk_widget_get_visible (child (window, "face_row")));
+  close_window (window);
+}
+
+static gboolean
+all_cards_rendered (gpointer data)
+{
+  CsReferencePicker *picker = data;
+  CsStyle *style = cs_reference_picker_get_style (picker);
+
+  for (guint i = 0; i < cs_style_get_n_references (style); i++)
+    if (cs_reference_picker_get_picture (picker, i) == NULL)
+      return FALSE;
+  return cs_reference_picker_get_n_waiting (picker) == 0;
+}
+
+static gboolean
+popover_closed (gpointer data)
+{
+  return !gtk_widget_get_visible (data);
+}
+
+static gboolean
+row_has_picture (gpointer data)
+{
+  return gtk_picture_get_paintable (data) != NULL;
+}
+
+/* The picker lists every reference, renders each, and sets the segment's. */
+static void
+test_picker (void)
+{
+  g_autoptr(GTimer) timer = g_timer_new ();
+  CsWindow *window;
+  CsStyle *style;
+  CsReferencePicker *picker;
+  GListModel *model;
+  guint n;
+  double diff;
+
+  if (!can_run ())
+    return;
+  window = open_clip ();
+  style = vtoonify_style ();
+  set_style (window, style);
+  n = cs_style_get_n_references (style);
+  g_assert_cmpuint (n, >=, 3);
+
+  picker = CS_REFERENCE_PICKER (gtk_menu_button_get_popover (child (window, "reference_button")));
+  g_assert_nonnull (picker);
+  /* The row's picture comes while the popover is closed. */
+  wait_until (row_has_picture, child (window, "reference_picture"), 300, "the reference row's picture");
+
+  g_timer_start (timer);
+  gtk_menu_button_popup (child (window, "reference_button"));
+  iterate (20);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (picker)));
+  model = cs_reference_picker_get_model (picker);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkStringObject) item = g_list_model_get_item (model, i);
+
+      g_assert_cmpstr (gtk_string_object_get_string (item), ==, cs_style_get_reference_name (style, i));
+    }
+  wait_until (all_cards_rendered, picker, 300, "every reference card's picture");
+  g_test_message ("%u reference cards rendered in %.0f ms (%.0f ms a card)", n,
+                  g_timer_elapsed (timer, NULL) * 1000, g_timer_elapsed (timer, NULL) * 1000 / n);
+  diff = picture_diff (cs_reference_picker_get_picture (picker, 0), cs_reference_picker_get_picture (picker, 1));
+  g_test_message ("reference 0 vs. 1 on the frame: mean |Δ| %.1f", diff);
+  g_assert_cmpfloat (diff, >, 1.0);
+  screenshot (window, GTK_WIDGET (picker), "vtoonify-reference-picker.png");
+
+  /* Choosing a card: one undo step, the row follows, the popover closes. */
+  g_assert_cmpuint (cs_segment_get_reference (segment (window)), ==, 0);
+  g_assert_false (cs_reference_picker_choose (picker, n));
+  g_assert_true (cs_reference_picker_choose (picker, 2));
+  iterate (20);
+  wait_until (popover_closed, picker, 10, "the picker to close");
+  g_assert_cmpuint (cs_segment_get_reference (segment (window)), ==, 2);
+  g_assert_cmpstr (adw_action_row_get_subtitle (child (window, "reference_row")), ==,
+                   cs_style_get_reference_name (style, 2));
+  g_assert_cmpuint (cs_reference_picker_get_reference (picker), ==, 2);
+  g_assert_true (gtk_picture_get_paintable (child (window, "reference_picture")) ==
+                 cs_reference_picker_get_picture (picker, 2));
+  undo (window);
+  g_assert_cmpuint (cs_segment_get_reference (segment (window)), ==, 0);
+  g_assert_cmpstr (adw_action_row_get_subtitle (child (window, "reference_row")), ==,
+                   cs_style_get_reference_name (style, 0));
+  close_window (window);
+}
+
+static void
+face_point (CsWindow *window,
+            double    fx,
+            double    fy,
+            double   *x,
+            double   *y)
+{
+  graphene_rect_t r;
+
+  g_assert_true (cs_preview_view_get_face_widget_rect (child (window, "preview_view"), &r));
+  *x = r.origin.x + fx * r.size.width;
+  *y = r.origin.y + fy * r.size.height;
+}
+
+/* Dragging the face rectangle: moved, kept inside the frame, resized as a
+ * square; each drag one undo step; Reset goes back to the centred square. */
+static void
+test_face (void)
+{
+  CsWindow *window;
+  CsPreviewView *view;
+  CsSourceClip *source;
+  CsFaceRect face, shown;
+  graphene_rect_t frame;
+  int width, height, side;
+  double x, y;
+
+  if (!can_run ())
+    return;
+  window = open_clip ();
+  view = child (window, "preview_view");
+  source = cs_project_get_source (cs_window_get_project (window));
+  width = cs_source_clip_get_width (source);
+  height = cs_source_clip_get_height (source);
+  side = MIN (width, height);
+  set_style (window, vtoonify_style ());
+
+  /* Not editing: a press does not grab the face. */
+  face_point (window, 0.5, 0.5, &x, &y);
+  g_assert_false (cs_preview_view_face_press (view, x, y));
+
+  gtk_toggle_button_set_active (child (window, "face_edit_button"), TRUE);
+  iterate (10);
+  g_assert_true (cs_preview_view_get_face_editing (view));
+  g_assert_true (cs_preview_view_get_face (view, &shown));
+  g_assert_cmpint (shown.width, ==, side);
+  g_assert_cmpint (shown.height, ==, side);
+  g_assert_cmpint (shown.x, ==, (width - side) / 2);
+  g_assert_cmpint (shown.y, ==, (height - side) / 2);
+  g_assert_false (cs_segment_get_face (segment (window), &face));
+
+  /* Shrink from the bottom-right corner towards the middle. */
+  cs_preview_view_get_frame_rect (view, &frame);
+  face_point (window, 1, 1, &x, &y);
+  g_assert_true (cs_preview_view_face_press (view, x + 3, y - 2));
+  cs_preview_view_face_motion (view, x + 3 - frame.size.width * 0.3, y - 2 - frame.size.height * 0.2);
+  cs_preview_view_face_release (view);
+  iterate (20);
+  g_assert_true (cs_segment_get_face (segment (window), &face));
+  g_test_message ("after the corner drag: %d,%d %d × %d", face.x, face.y, face.width, face.height);
+  g_assert_cmpint (face.width, ==, face.height);
+  g_assert_cmpint (face.x, ==, (width - side) / 2);
+  g_assert_cmpint (face.y, ==, (height - side) / 2);
+  /* The square follows the pointer's larger side: the smaller shrink. */
+  g_assert_cmpint (abs (face.width - (int) lround (side - MIN (0.3 * width, 0.2 * height))), <=, 2);
+  g_assert_true (gtk_widget_get_sensitive (child (window, "face_reset_button")));
+
+  /* Move it far past the top-left corner: it stops at the frame's edges. */
+  face_point (window, 0.5, 0.5, &x, &y);
+  g_assert_true (cs_preview_view_face_press (view, x, y));
+  cs_preview_view_face_motion (view, x - 2 * frame.size.width, y - 2 * frame.size.height);
+  screenshot (window, NULL, "vtoonify-face-editing.png");
+  cs_preview_view_face_release (view);
+  iterate (20);
+  {
+    CsFaceRect moved;
+
+    g_assert_true (cs_segment_get_face (segment (window), &moved));
+    g_assert_cmpint (moved.x, ==, 0);
+    g_assert_cmpint (moved.y, ==, 0);
+    g_assert_cmpint (moved.width, ==, face.width);
+    g_assert_cmpint (moved.height, ==, face.height);
+  }
+
+  /* Grow from the top-left corner far outside: the square fills what the
+   * frame allows from its bottom-right corner. */
+  face_point (window, 1, 1, &x, &y);
+  g_assert_true (cs_preview_view_face_press (view, x, y));
+  cs_preview_view_face_motion (view, x + 3 * frame.size.width, y + 3 * frame.size.height);
+  cs_preview_view_face_release (view);
+  iterate (20);
+  {
+    CsFaceRect grown;
+
+    g_assert_true (cs_segment_get_face (segment (window), &grown));
+    g_assert_cmpint (grown.x, >=, 0);
+    g_assert_cmpint (grown.y, >=, 0);
+    g_assert_cmpint (grown.x + grown.width, <=, width);
+    g_assert_cmpint (grown.y + grown.height, <=, height);
+    g_assert_cmpint (grown.width, ==, side);
+  }
+
+  /* A press and release that moves nothing changes nothing. */
+  face_point (window, 0.5, 0.5, &x, &y);
+  g_assert_true (cs_preview_view_face_press (view, x, y));
+  cs_preview_view_face_release (view);
+  g_assert_true (cs_project_get_can_undo (cs_window_get_project (window)));
+
+  /* One undo step a drag. */
+  undo (window);
+  {
+    CsFaceRect back;
+
+    g_assert_true (cs_segment_get_face (segment (window), &back));
+    g_assert_cmpint (back.x, ==, 0);
+    g_assert_cmpint (back.y, ==, 0);
+    g_assert_cmpint (back.width, ==, face.width);
+  }
+  undo (window);
+  {
+    CsFaceRect back;
+
+    g_assert_true (cs_segment_get_face (segment (window), &back));
+    g_assert_true (memcmp (&back, &face, sizeof face) == 0);
+  }
+  undo (window);
+  g_assert_false (cs_segment_get_face (segment (window), &face));
+  g_assert_true (cs_preview_view_get_face (view, &shown));
+  g_assert_cmpint (shown.width, ==, side);
+
+  /* Reset after a drag. */
+  face_point (window, 0.5, 0.5, &x, &y);
+  g_assert_true (cs_preview_view_face_press (view, x, y));
+  cs_preview_view_face_motion (view, x + 10, y);
+  cs_preview_view_face_release (view);
+  iterate (20);
+  g_assert_true (cs_segment_get_face (segment (window), &face));
+  g_signal_emit_by_name (child (window, "face_reset_button"), "clicked");
+  iterate (20);
+  g_assert_false (cs_segment_get_face (segment (window), &face));
+
+  /* Another kind of style ends editing and hides the rows. */
+  set_style (window, cs_style_library_lookup (styles, "udnie"));
+  g_assert_false (cs_preview_view_get_face_editing (view));
+  g_assert_false (gtk_widget_get_visible (child (window, "face_row")));
+  close_window (window);
+}
+
+/* Set-up ------------------------------------------------------------------------------------ */
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *entry = g_build_filename (path, name, NULL);
+
+      if (g_file_test (entry, G_FILE_TEST_IS_DIR) && !g_file_test (entry, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (entry);
+      else
+        g_unlink (entry);
+    }
+  g_rmdir (path);
+}
+
+/* The VToonify-D style (a link to the material) and Udnie, in one folder. */
+static void
+install_styles (void)
+{
+  g_autofree char *clip = g_build_filename (data_dir, "media", "529.mp4", NULL);
+  g_autofree char *checkpoint = g_build_filename (data_dir, "styles", "ml5", "udnie", NULL);
+  g_autofree char *folder = g_build_filename (tmp_dir, "styles", NULL);
+  g_autofree char *udnie = g_build_filename (folder, "udnie", NULL);
+  g_autofree char *link = g_build_filename (folder, "vtoonify-d-test", NULL);
+  g_autofree char *target = g_build_filename (material, "style", NULL);
+  const char *folders[] = { folder, NULL };
+  g_autoptr(GError) error = NULL;
+
+  have_data = g_file_test (clip, G_FILE_TEST_EXISTS) && g_file_test (checkpoint, G_FILE_TEST_IS_DIR);
+  g_mkdir_with_parents (folder, 0755);
+  if (have_data && !cs_fst_import (checkpoint, udnie, NULL, NULL, &error))
+    g_error ("Cannot install udnie: %s", error->message);
+  if (skip_reason == NULL && symlink (target, link) != 0)
+    g_error ("Cannot link %s: %s", target, g_strerror (errno));
+  styles = cs_style_library_new_for_search_path (folders);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  const char *build_dir;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  gtk_init ();
+  adw_init ();
+
+  data_dir = g_strdup (g_getenv ("CELSHADE_TEST_DATA"));
+  if (data_dir == NULL)
+    data_dir = g_build_filename (CS_SOURCE_DIR, "..", "shared", "data", NULL);
+  tmp_dir = g_dir_make_tmp ("celshade-vtoonify-ui-XXXXXX", NULL);
+  build_dir = g_getenv ("G_TEST_BUILDDIR");
+  shots_dir = g_build_filename (build_dir != NULL ? build_dir : ".", "screenshots", NULL);
+  g_mkdir_with_parents (shots_dir, 0755);
+  make_material ();
+
+  cs_app_register_resource ();
+  app = cs_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  install_styles ();
+
+  g_test_add_func ("/vtoonify-ui/rows", test_rows);
+  g_test_add_func ("/vtoonify-ui/picker", test_picker);
+  g_test_add_func ("/vtoonify-ui/face", test_face);
+  status = g_test_run ();
+
+  g_clear_object (&styles);
+  g_clear_object (&app);
+  remove_tree (tmp_dir);
+  g_free (tmp_dir);
+  g_free (shots_dir);
+  g_free (data_dir);
+  g_free (material);
+  g_free (skip_reason);
+  return status;
+}
