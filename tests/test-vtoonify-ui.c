@@ -512,7 +512,6 @@ test_face (void)
   face_point (window, 0.5, 0.5, &x, &y);
   g_assert_true (cs_preview_view_face_press (view, x, y));
   cs_preview_view_face_motion (view, x - 2 * frame.size.width, y - 2 * frame.size.height);
-  screenshot (window, NULL, "vtoonify-face-editing.png");
   cs_preview_view_face_release (view);
   iterate (20);
   {
@@ -581,6 +580,22 @@ test_face (void)
   g_signal_emit_by_name (child (window, "face_reset_button"), "clicked");
   iterate (20);
   g_assert_false (cs_segment_get_face (segment (window), &face));
+
+  /* A smaller face, dragged off the edges: what the screenshot shows. */
+  face_point (window, 1, 1, &x, &y);
+  g_assert_true (cs_preview_view_face_press (view, x, y));
+  cs_preview_view_face_motion (view, x - frame.size.width * 0.35, y - frame.size.height * 0.35);
+  cs_preview_view_face_release (view);
+  iterate (20);
+  face_point (window, 0.5, 0.5, &x, &y);
+  g_assert_true (cs_preview_view_face_press (view, x, y));
+  cs_preview_view_face_motion (view, x + frame.size.width * 0.12, y + frame.size.height * 0.1);
+  screenshot (window, NULL, "vtoonify-face-editing.png");
+  cs_preview_view_face_release (view);
+  iterate (20);
+  g_assert_true (cs_segment_get_face (segment (window), &face));
+  g_assert_cmpint (face.x, >, 0);
+  g_assert_cmpint (face.y, >, 0);
 
   /* Another kind of style ends editing and hides the rows. */
   set_style (window, cs_style_library_lookup (styles, "udnie"));

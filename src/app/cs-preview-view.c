@@ -12,8 +12,9 @@
 #include "cs-preview-view.h"
 
 #define HANDLE_RADIUS 14.0
-/* The face rectangle's corner handles: drawn this big, grabbed this far. */
-#define FACE_HANDLE_RADIUS 6.0
+/* The face rectangle's corner brackets: drawn this big, grabbed this far. */
+#define FACE_BRACKET_LENGTH 18.0
+#define FACE_BRACKET_WIDTH 4.0
 #define FACE_GRAB_DISTANCE 14.0
 /* The smallest face side, in source pixels: the encoder needs some face. */
 #define FACE_MIN_SIDE 16
@@ -354,9 +355,9 @@ append_face (CsPreviewView   *self,
              GtkSnapshot     *snapshot,
              const graphene_rect_t *frame)
 {
-  graphene_rect_t r, band;
+  graphene_rect_t r;
   GskRoundedRect outline;
-  GdkRGBA dim = { 0, 0, 0, 0.5 };
+  GdkRGBA dim = { 0, 0, 0, 0.6 };
   GdkRGBA white = { 1, 1, 1, 0.95 };
   GdkRGBA shadow = { 0, 0, 0, 0.45 };
   GdkRGBA whites[4] = { white, white, white, white };
@@ -371,16 +372,21 @@ append_face (CsPreviewView   *self,
   bottom = round (r.origin.y + r.size.height);
   graphene_rect_init (&r, left, top, right - left, bottom - top);
 
-  /* Everything but the face, dimmed. */
-  graphene_rect_init (&band, frame->origin.x, frame->origin.y, frame->size.width, top - frame->origin.y);
-  gtk_snapshot_append_color (snapshot, &dim, &band);
-  graphene_rect_init (&band, frame->origin.x, bottom, frame->size.width,
-                      frame->origin.y + frame->size.height - bottom);
-  gtk_snapshot_append_color (snapshot, &dim, &band);
-  graphene_rect_init (&band, frame->origin.x, top, left - frame->origin.x, bottom - top);
-  gtk_snapshot_append_color (snapshot, &dim, &band);
-  graphene_rect_init (&band, right, top, frame->origin.x + frame->size.width - right, bottom - top);
-  gtk_snapshot_append_color (snapshot, &dim, &band);
+  /* Everything but the face, dimmed: one border node, so that no seam
+   * shows where separate bands would meet between pixels. */
+  {
+    GskRoundedRect outer;
+    float widths[4] = {
+      MAX (top - frame->origin.y, 0),
+      MAX (frame->origin.x + frame->size.width - right, 0),
+      MAX (frame->origin.y + frame->size.height - bottom, 0),
+      MAX (left - frame->origin.x, 0),
+    };
+    GdkRGBA dims[4] = { dim, dim, dim, dim };
+
+    gsk_rounded_rect_init_from_rect (&outer, frame, 0);
+    gtk_snapshot_append_border (snapshot, &outer, widths, dims);
+  }
 
   /* A white line with a dark edge either side, visible on any picture. */
   gsk_rounded_rect_init_from_rect (&outline, &GRAPHENE_RECT_INIT (left - 2, top - 2, r.size.width + 4,
@@ -390,20 +396,30 @@ append_face (CsPreviewView   *self,
                                                                   r.size.height + 2), 0);
   gtk_snapshot_append_border (snapshot, &outline, (float[4]) { 2, 2, 2, 2 }, whites);
 
+  /* Corner brackets inside the rectangle, where a drag resizes it; they
+   * stay visible when the rectangle touches the view's edges. */
   for (int i = 0; i < 4; i++)
     {
       double cx = i % 2 ? right : left;
       double cy = i / 2 ? bottom : top;
-      graphene_rect_t box;
-      GskRoundedRect handle;
+      double sx = i % 2 ? -1 : 1;
+      double sy = i / 2 ? -1 : 1;
+      double length = MIN (FACE_BRACKET_LENGTH, MIN (r.size.width, r.size.height) / 3);
+      graphene_rect_t bars[2];
 
-      graphene_rect_init (&box, cx - FACE_HANDLE_RADIUS, cy - FACE_HANDLE_RADIUS,
-                          2 * FACE_HANDLE_RADIUS, 2 * FACE_HANDLE_RADIUS);
-      gsk_rounded_rect_init_from_rect (&handle, &box, FACE_HANDLE_RADIUS);
-      gtk_snapshot_append_outset_shadow (snapshot, &handle, &shadow, 0, 1, 0, 3);
-      gtk_snapshot_push_rounded_clip (snapshot, &handle);
-      gtk_snapshot_append_color (snapshot, &white, &box);
-      gtk_snapshot_pop (snapshot);
+      graphene_rect_init (&bars[0], MIN (cx, cx + sx * length), MIN (cy, cy + sy * FACE_BRACKET_WIDTH),
+                          length, FACE_BRACKET_WIDTH);
+      graphene_rect_init (&bars[1], MIN (cx, cx + sx * FACE_BRACKET_WIDTH), MIN (cy, cy + sy * length),
+                          FACE_BRACKET_WIDTH, length);
+      for (int b = 0; b < 2; b++)
+        {
+          graphene_rect_t edge;
+
+          graphene_rect_inset_r (&bars[b], -1, -1, &edge);
+          gtk_snapshot_append_color (snapshot, &shadow, &edge);
+        }
+      for (int b = 0; b < 2; b++)
+        gtk_snapshot_append_color (snapshot, &white, &bars[b]);
     }
 
   /* The label sits above the rectangle, or inside it at the frame's top. */

@@ -545,8 +545,8 @@ cs_reference_picker_init (CsReferencePicker *self)
   self->failed = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->names = gtk_string_list_new (NULL);
 
-  /* Three cards a row, two rows and a half in view: the grid's own
-   * natural width would be one card. */
+  /* Three cards a row (the grid measures its natural height for that
+   * many): its own natural width would be one card. */
   gtk_widget_set_size_request (GTK_WIDGET (self->scroller), 3 * (CARD_WIDTH + 10) + 12, -1);
 
   g_signal_connect (factory, "setup", G_CALLBACK (on_setup), self);
