@@ -926,6 +926,70 @@ test_video_project (void)
       av_frame_free (&other);
     }
 
+  /* A cross-fade between the two segments mixes their outputs by weight;
+   * the second segment's code still comes from its own first frame, which
+   * comes after the fade's first. */
+  {
+    g_autoptr(CsClipRenderer) faded = NULL;
+    g_autoptr(GPtrArray) fade_output = NULL;
+    g_autofree char *fade_path = g_build_filename (video_dir, "fade.mkv", NULL);
+    guint mixed = 0;
+
+    g_assert_true (cs_project_set_crossfade (project, 1, 2, &error));
+    g_assert_no_error (error);
+    faded = cs_project_renderer_new (project, fade_path, &error);
+    g_assert_no_error (error);
+    cs_clip_renderer_set_device (faded, device);
+    cs_clip_renderer_set_precision (faded, CS_PRECISION_FP32);
+    cs_clip_renderer_set_video_codec (faded, CS_VIDEO_CODEC_FFV1);
+    g_assert_true (cs_clip_renderer_run (faded, NULL, &error));
+    g_assert_no_error (error);
+    fade_output = decode_all (fade_path);
+    g_assert_cmpuint (fade_output->len, ==, CLIP_FRAMES);
+    for (guint i = 0; i < fade_output->len; i++)
+      {
+        const AVFrame *got = cs_frame_get_av_frame (g_ptr_array_index (fade_output, i));
+        const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get (got->format);
+        CsFrameStyles styles;
+        AVFrame *parts[2] = { NULL, NULL };
+        AVFrame *want;
+        double psnr;
+
+        g_assert_true (cs_project_query_frame (project, i, &styles));
+        for (guint k = 0; k < styles.n_styles; k++)
+          parts[k] = expected_frame (styles.styles[k].segment_index == 0 ? first : second, source, i, got);
+        want = parts[0];
+        if (styles.n_styles == 2)
+          {
+            double w = styles.styles[0].weight / (styles.styles[0].weight + styles.styles[1].weight);
+
+            mixed++;
+            g_assert_cmpint (av_frame_make_writable (want), >=, 0);
+            for (int p = 0; p < 3; p++)
+              {
+                int pw = p ? AV_CEIL_RSHIFT (want->width, desc->log2_chroma_w) : want->width;
+                int ph = p ? AV_CEIL_RSHIFT (want->height, desc->log2_chroma_h) : want->height;
+
+                for (int y = 0; y < ph; y++)
+                  for (int x = 0; x < pw; x++)
+                    {
+                      guint8 *a = &want->data[p][(gsize) y * want->linesize[p] + x];
+                      guint8 b = parts[1]->data[p][(gsize) y * parts[1]->linesize[p] + x];
+
+                      *a = (guint8) (w * *a + (1.0 - w) * b + 0.5);
+                    }
+              }
+          }
+        psnr = frames_psnr (want, got);
+        g_test_message ("cross-faded frame %u (%u styles): PSNR %.1f dB against the mix of cs_vtoonify_run()",
+                        i, styles.n_styles, psnr);
+        g_assert_cmpfloat (psnr, >, 50.0);
+        av_frame_free (&parts[0]);
+        av_frame_free (&parts[1]);
+      }
+    g_assert_cmpuint (mixed, >, 0);
+  }
+
   /* A reference the style does not have is refused before anything runs,
    * naming the segment. */
   {
