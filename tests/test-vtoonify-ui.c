@@ -7,7 +7,8 @@
  * pictures arrive and differ between references, and choosing one sets the
  * segment's reference as one undo step. The face rectangle is dragged
  * through the entry points the preview's gesture uses: moved, clamped
- * inside the frame, resized as a square, one undo step per drag, and reset.
+ * inside the frame, resized as a square, one undo step per drag, and reset;
+ * Escape ends editing.
  * Screenshots of the panel with the picker open and of the face rectangle
  * being edited go to the build's screenshots/.
  *
@@ -455,6 +456,32 @@ face_point (CsWindow *window,
   *y = r.origin.y + fy * r.size.height;
 }
 
+/* Runs the preview's Escape shortcut as a key press would. */
+static gboolean
+press_escape (CsPreviewView *view)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (view));
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint k = 0; k < g_list_model_get_n_items (G_LIST_MODEL (controller)); k++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), k);
+          g_autoptr(GtkShortcutTrigger) escape = gtk_keyval_trigger_new (GDK_KEY_Escape, 0);
+
+          if (gtk_shortcut_trigger_equal (gtk_shortcut_get_trigger (shortcut), escape))
+            return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0, GTK_WIDGET (view),
+                                                 NULL);
+        }
+    }
+  g_error ("The preview has no Escape shortcut");
+  return FALSE;
+}
+
 /* Dragging the face rectangle: moved, kept inside the frame, resized as a
  * square; each drag one undo step; Reset goes back to the centred square. */
 static void
@@ -596,6 +623,17 @@ test_face (void)
   g_assert_true (cs_segment_get_face (segment (window), &face));
   g_assert_cmpint (face.x, >, 0);
   g_assert_cmpint (face.y, >, 0);
+
+  /* Escape ends editing, and passes on when nothing is being edited. */
+  g_assert_true (press_escape (view));
+  iterate (10);
+  g_assert_false (cs_preview_view_get_face_editing (view));
+  g_assert_false (gtk_toggle_button_get_active (child (window, "face_edit_button")));
+  g_assert_false (press_escape (view));
+  face_point (window, 0.5, 0.5, &x, &y);
+  g_assert_false (cs_preview_view_face_press (view, x, y));
+  gtk_toggle_button_set_active (child (window, "face_edit_button"), TRUE);
+  iterate (10);
 
   /* Another kind of style ends editing and hides the rows. */
   set_style (window, cs_style_library_lookup (styles, "udnie"));
