@@ -1161,6 +1161,14 @@ test_video_cli (void)
     g_assert_nonnull (strstr (err, "outside"));
     g_assert_false (g_file_test (out_bad, G_FILE_TEST_EXISTS));
   }
+  {
+    /* Nothing would stabilize the frames: said, not silently ignored. */
+    const char *args[] = { "-s", dir, "--stability", "0.8", "-o", out_bad, clip_path, NULL };
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run_render (args, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "--stability does not apply"));
+    g_assert_false (g_file_test (out_bad, G_FILE_TEST_EXISTS));
+  }
 
   /* --project: the segments' references and faces come from the file, which
    * a bad reference makes unrenderable before anything is written. */

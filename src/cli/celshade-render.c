@@ -568,6 +568,9 @@ main (int   argc,
 
       if (opt_face != NULL && !parse_face (opt_face, &face))
         return fail (_("--face takes X,Y,W,H in pixels with W and H above 0, not “%s”"), opt_face);
+      if (opt_stability != NULL)
+        return fail ("%s", _("--stability does not apply to VToonify-D styles: their network is trained to be "
+                             "steady on video, and its frames are not stabilized further"));
       if (opt_reference >= (int) cs_style_get_n_references (style))
         return fail (_("--reference %d: the style “%s” has references 0 to %u"), opt_reference,
                      cs_style_get_name (style), cs_style_get_n_references (style) - 1);
