@@ -163,8 +163,11 @@ card_show (CsReferencePicker *self,
   GtkWidget *child = gtk_list_item_get_child (card->list_item);
   gboolean waiting = texture == NULL && problem == NULL && can_render (self);
 
-  gtk_picture_set_paintable (GTK_PICTURE (card->picture),
-                             GDK_PAINTABLE (texture != NULL ? texture : self->original));
+  /* While the playhead moves, the last frame's picture is a better stand-in
+   * than nothing until the plain frame comes: no flicker. */
+  if (texture != NULL || self->original != NULL)
+    gtk_picture_set_paintable (GTK_PICTURE (card->picture),
+                               GDK_PAINTABLE (texture != NULL ? texture : self->original));
   if (texture != NULL)
     gtk_widget_remove_css_class (child, "waiting");
   else
