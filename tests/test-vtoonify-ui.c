@@ -4,8 +4,9 @@
  * random-weight VToonify-D style the vtoonify suite exports: the panel
  * shows the style reference and face area rows (and hides them for other
  * styles); the reference picker lists every reference by name, its cards'
- * pictures arrive and differ between references, and choosing one sets the
- * segment's reference as one undo step. The face rectangle is dragged
+ * pictures arrive and differ between references, follow the face rectangle
+ * and the playhead, and choosing one sets the segment's reference as one
+ * undo step. The face rectangle is dragged
  * through the entry points the preview's gesture uses: moved, clamped
  * inside the frame, resized as a square, one undo step per drag, and reset;
  * Escape ends editing.
@@ -378,6 +379,12 @@ row_has_picture (gpointer data)
   return gtk_picture_get_paintable (data) != NULL;
 }
 
+static gboolean
+picker_at_150 (gpointer data)
+{
+  return cs_reference_picker_get_frame (data) == 150;
+}
+
 /* The picker lists every reference, renders each, and sets the segment's. */
 static void
 test_picker (void)
@@ -439,6 +446,38 @@ test_picker (void)
   g_assert_cmpuint (cs_segment_get_reference (segment (window)), ==, 0);
   g_assert_cmpstr (adw_action_row_get_subtitle (child (window, "reference_row")), ==,
                    cs_style_get_reference_name (style, 0));
+
+  /* Another face rectangle: the cards render again, with its code. */
+  {
+    g_autoptr(GdkPaintable) centred = g_object_ref (cs_reference_picker_get_picture (picker, 0));
+    g_autoptr(GError) error = NULL;
+    CsFaceRect face = { 40, 30, 200, 200 };
+
+    g_assert_true (cs_project_set_face (cs_window_get_project (window), 0, &face, &error));
+    g_assert_no_error (error);
+    iterate (20);
+    g_assert_null (cs_reference_picker_get_picture (picker, 0));
+    gtk_menu_button_popup (child (window, "reference_button"));
+    wait_until (all_cards_rendered, picker, 300, "the cards for the new face");
+    diff = picture_diff (centred, cs_reference_picker_get_picture (picker, 0));
+    g_test_message ("reference 0, centred square vs. a corner face: mean |Δ| %.1f", diff);
+    g_assert_cmpfloat (diff, >, 0.5);
+  }
+
+  /* The cards follow the playhead once it rests. */
+  {
+    g_autoptr(GdkPaintable) first = g_object_ref (cs_reference_picker_get_picture (picker, 1));
+
+    cs_timeline_view_set_playhead (child (window, "timeline_view"), 150);
+    iterate (10);
+    g_assert_cmpint (cs_reference_picker_get_frame (picker), ==, 0);
+    wait_until (picker_at_150, picker, 10, "the picker to follow the playhead");
+    wait_until (all_cards_rendered, picker, 300, "the cards at frame 150");
+    diff = picture_diff (first, cs_reference_picker_get_picture (picker, 1));
+    g_test_message ("reference 1, frame 0 vs. 150: mean |Δ| %.1f", diff);
+    g_assert_cmpfloat (diff, >, 0.5);
+  }
+  gtk_popover_popdown (GTK_POPOVER (picker));
   close_window (window);
 }
 
