@@ -22,7 +22,7 @@ layout(binding = 3) buffer ParamsBuf { Params q; };
 // pinned each one down.
 layout(binding = 4) readonly buffer Raw { vec4 raw[]; };
 
-// Texture (squared luma gradient over a 7 × 7 window) below which the two
+// Texture (squared luma gradient over a 9 × 9 window) below which the two
 // flows cannot be told apart from noise: there the forward-backward check
 // tolerates up to FLAT_TOLERANCE more (flow pixels squared). A flat area
 // hides no occlusion the luma check would not see, and its flow comes from

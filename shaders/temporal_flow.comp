@@ -3,7 +3,7 @@
 // Optical flow between the previous and the current frame's luma at one
 // pyramid level, coarse to fine: each pixel starts from twice the flow of the
 // level above (none at the top) and refines it by iterative Lucas–Kanade over
-// a 7 × 7 window. Workgroup z picks the direction: 0, backward (where each
+// a 9 × 9 window. Workgroup z picks the direction: 0, backward (where each
 // pixel of the current frame was in the previous one), 1, forward (where
 // each pixel of the previous frame went). The forward flow only serves the
 // consistency check: where the two disagree, the motion is occluded or the
@@ -26,7 +26,7 @@ layout(binding = 2) buffer ParamsBuf { Params q; };
 // Per direction, one level 0's worth of (flow x, flow y, sureness, luma).
 layout(binding = 3) writeonly buffer Raw { vec4 raw[]; };
 
-const int R = 3;
+const int R = 4;
 const int ITERATIONS = 5;
 // Squared luma gradient per window pixel below which a window counts as flat.
 const float LAMBDA = 4.0 * float((2 * R + 1) * (2 * R + 1));

@@ -25,7 +25,7 @@ layout(binding = 1) buffer Scratch { vec2 scratch[]; };
 layout(binding = 2) buffer Flow { vec2 flow[]; };
 layout(binding = 3) buffer ParamsBuf { Params q; };
 
-// Sureness (squared luma gradient summed over a 7 × 7 window) at which an
+// Sureness (squared luma gradient summed over a 9 × 9 window) at which an
 // estimate weighs as much as its neighbours together.
 const float SURE = 400.0;
 // Luma difference (0..255) at which a neighbour's weight falls to 1/e.

@@ -284,7 +284,8 @@ set_buffers (Step     *step,
 
 /* The pass's dispatches in order: the current frame's luma pyramid, both
  * flows coarse to fine (Lucas–Kanade, then Jacobi steps of the edge-aware
- * fill, from the estimates to the flow through the scratch buffer), the
+ * fill, from the estimates through the scratch buffer, and a 3 × 3 median
+ * into the flow), the
  * confidence, the scene-cut decision and the blend. */
 static GArray *
 build_steps (CsTemporalPass *self)
@@ -317,11 +318,14 @@ build_steps (CsTemporalPass *self)
           set_buffers (st, 4, self->raw, self->scratch, self->flow, self->params, NULL);
           fill_push (self, &st->push, l);
           /* From the estimates (0) into scratch (1) and flow (2) in turn,
-           * the last step into the flow. */
+           * the last step into scratch, for the median. */
           st->n_spec = 2;
-          st->spec[1] = (SMOOTHING_STEPS - k) % 2 == 1 ? 2 : 1;
+          st->spec[1] = (SMOOTHING_STEPS - k) % 2 == 1 ? 1 : 2;
           st->spec[0] = k == 0 ? 0 : 3 - st->spec[1];
         }
+      st = add_step (steps, "temporal_median", TENSOR_NONE, gx, gy, 2);
+      set_buffers (st, 3, self->scratch, self->flow, self->params, NULL, NULL);
+      fill_push (self, &st->push, l);
     }
 
   st = add_step (steps, "temporal_confidence", TENSOR_NONE, w0, h0, 1);
