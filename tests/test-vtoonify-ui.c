@@ -341,6 +341,8 @@ test_rows (void)
   set_style (window, style);
   g_assert_true (gtk_widget_get_visible (child (window, "reference_row")));
   g_assert_true (gtk_widget_get_visible (child (window, "face_row")));
+  /* Nothing stabilizes VToonify-D frames: no setting that does nothing. */
+  g_assert_false (gtk_widget_get_visible (child (window, "stability_row")));
   g_assert_cmpstr (adw_action_row_get_subtitle (child (window, "reference_row")), ==,
                    cs_style_get_reference_name (style, 0));
   g_assert_false (gtk_widget_get_sensitive (child (window, "face_reset_button")));
@@ -348,6 +350,7 @@ test_rows (void)
   set_style (window, udnie);
   g_assert_false (gtk_widget_get_visible (child (window, "reference_row")));
   g_assert_false (gtk_widget_get_visible (child (window, "face_row")));
+  g_assert_true (gtk_widget_get_visible (child (window, "stability_row")));
 
   set_style (window, NULL);
   g_assert_false (gtk_widget_get_visible (child (window, "reference_row")));

@@ -666,6 +666,9 @@ update_vtoonify_rows (CsWindow   *self,
 
   gtk_widget_set_visible (GTK_WIDGET (self->reference_row), style != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->face_row), style != NULL);
+  /* VToonify-D is trained to be steady on video; its frames are not
+   * stabilized further, so the setting would do nothing. */
+  gtk_widget_set_visible (self->stability_row, style == NULL);
   cs_reference_picker_set_style (self->reference_picker, style);
   if (style == NULL)
     {
