@@ -12,45 +12,28 @@
 #include "cs-config.h"
 
 #include <math.h>
-#include <string.h>
-#include <time.h>
 
-#include <glib/gstdio.h>
-
-#include "cs-app-resources.h"
 #include "cs-application.h"
 #include "cs-preferences-window.h"
 #include "cs-preview-view.h"
 #include "cs-render.h"
 #include "cs-styles.h"
 #include "cs-timeline-view-private.h"
+#include "cs-ui-test.h"
 #include "cs-window.h"
 
 /* The longest a main-loop iteration may take while scrubbing. */
 #define MAX_ITERATION_US (50 * 1000)
 
-static char *data_dir;
-static char *tmp_dir;
-static char *shots_dir;
-static CsApplication *app;
-static CsStyleLibrary *styles;
+static CsUiTest ui;
 static gboolean have_styles;
-
-static gint64
-thread_cpu_us (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
 
 /* Helpers --------------------------------------------------------------------------------- */
 
 static gboolean
 need_data (void)
 {
-  g_autofree char *clip = g_build_filename (data_dir, "media", "529.mp4", NULL);
+  g_autofree char *clip = g_build_filename (ui.data_dir, "media", "529.mp4", NULL);
 
   if (!g_file_test (clip, G_FILE_TEST_EXISTS) || !have_styles)
     {
@@ -58,40 +41,6 @@ need_data (void)
       return FALSE;
     }
   return TRUE;
-}
-
-static gpointer
-child (CsWindow   *window,
-       const char *name)
-{
-  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (window), CS_TYPE_WINDOW, name);
-
-  g_assert_nonnull (object);
-  return object;
-}
-
-/* Runs the loop until cond (polled) holds, failing after timeout_s. */
-static void
-wait_until (gboolean (*cond) (gpointer),
-            gpointer   data,
-            double     timeout_s,
-            const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-static gboolean
-project_open (gpointer data)
-{
-  return cs_window_get_project (data) != NULL && !cs_window_get_loading (data);
 }
 
 static gboolean
@@ -105,8 +54,8 @@ static gboolean
 preview_settled (gpointer data)
 {
   CsWindow *window = data;
-  CsPreviewView *view = child (window, "preview_view");
-  CsTimelineView *timeline = child (window, "timeline_view");
+  CsPreviewView *view = cs_ui_test_child (window, "preview_view");
+  CsTimelineView *timeline = cs_ui_test_child (window, "timeline_view");
   CsPreviewFrame *frame = cs_preview_view_get_frame (view);
 
   return frame != NULL && !cs_preview_get_busy (cs_window_get_preview (window)) &&
@@ -117,124 +66,26 @@ preview_settled (gpointer data)
 static void
 settle (CsWindow *window)
 {
-  wait_until (preview_settled, window, 180, "the preview's full frame");
+  cs_ui_test_wait_until (preview_settled, window, 180, "the preview's full frame");
   /* Let the frame reach the screen. */
-  for (int i = 0; i < 20; i++)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-}
-
-static CsWindow *
-new_window (void)
-{
-  CsWindow *window = cs_window_new (GTK_APPLICATION (app), styles);
-
-  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 760);
-  gtk_window_present (GTK_WINDOW (window));
-  for (int i = 0; i < 50; i++)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-  return window;
-}
-
-static void
-close_window (CsWindow *window)
-{
-  CsProject *project = cs_window_get_project (window);
-
-  /* Nothing to ask: tests do not keep their edits. */
-  if (project != NULL)
-    cs_project_discard_autosave (project);
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  cs_ui_test_iterate (20);
 }
 
 static CsWindow *
 open_clip (const char *name)
 {
-  g_autofree char *path = g_build_filename (data_dir, "media", name, NULL);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  CsWindow *window = new_window ();
+  g_autofree char *path = g_build_filename (ui.data_dir, "media", name, NULL);
+  CsWindow *window = cs_ui_test_open (&ui, path);
 
-  cs_window_open (window, file);
-  wait_until (project_open, window, 120, "the clip to open");
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (child (window, "main_stack")), ==, "editor");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (cs_ui_test_child (window, "main_stack")), ==, "editor");
   settle (window);
   return window;
-}
-
-/* The widget as it is drawn now, as a texture. */
-static GdkTexture *
-render_widget (GtkWidget *widget)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-}
-
-static guint8 *
-texture_pixels (GdkTexture *texture,
-                gsize      *stride)
-{
-  int width = gdk_texture_get_width (texture);
-  int height = gdk_texture_get_height (texture);
-  guint8 *pixels;
-
-  *stride = (gsize) width * 4;
-  pixels = g_malloc (*stride * height);
-  gdk_texture_download (texture, pixels, *stride);
-  return pixels;
-}
-
-/* Mean absolute difference of two renderings of one widget, over colour. */
-static double
-texture_diff (GdkTexture *a,
-              GdkTexture *b)
-{
-  gsize stride;
-  g_autofree guint8 *pa = texture_pixels (a, &stride);
-  g_autofree guint8 *pb = texture_pixels (b, &stride);
-  gsize n = stride * gdk_texture_get_height (a);
-  double sum = 0;
-
-  g_assert_cmpint (gdk_texture_get_width (a), ==, gdk_texture_get_width (b));
-  g_assert_cmpint (gdk_texture_get_height (a), ==, gdk_texture_get_height (b));
-  for (gsize i = 0; i < n; i += 4)
-    for (int c = 0; c < 3; c++)
-      sum += abs (pa[i + c] - pb[i + c]);
-  return sum / (n / 4 * 3);
-}
-
-static void
-screenshot (CsWindow   *window,
-            const char *name)
-{
-  g_autoptr(GdkTexture) texture = render_widget (GTK_WIDGET (window));
-  g_autofree char *path = g_build_filename (shots_dir, name, NULL);
-
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
 }
 
 static CsStyleRef *
 style_ref (const char *id)
 {
-  CsStyle *style = cs_style_library_lookup (styles, id);
+  CsStyle *style = cs_style_library_lookup (ui.styles, id);
 
   g_assert_nonnull (style);
   return cs_style_ref_new (cs_style_get_id (style), cs_style_get_name (style),
@@ -246,19 +97,19 @@ style_ref (const char *id)
 static void
 test_welcome (void)
 {
-  CsWindow *window = new_window ();
+  CsWindow *window = cs_ui_test_new_window (&ui);
 
   g_assert_null (cs_window_get_project (window));
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (child (window, "main_stack")), ==, "welcome");
-  g_assert_false (gtk_widget_get_visible (child (window, "export_button")));
-  screenshot (window, "welcome.png");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (cs_ui_test_child (window, "main_stack")), ==, "welcome");
+  g_assert_false (gtk_widget_get_visible (cs_ui_test_child (window, "export_button")));
+  cs_ui_test_screenshot (&ui, GTK_WIDGET (window), "welcome.png");
 
   /* The about window opens from the menu; the shortcuts window's action is
    * there (opening it trips a size warning in GTK 4.8's own labels). */
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (window), "show-help-overlay"));
   {
     static const char *const actions[] = { "app.about" };
-    static const char *const types[] = { "AdwAboutWindow" };
+    const GType types[] = { ADW_TYPE_ABOUT_WINDOW };
 
     for (guint a = 0; a < G_N_ELEMENTS (actions); a++)
       {
@@ -267,47 +118,38 @@ test_welcome (void)
         g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), actions[a], NULL));
         for (int i = 0; i < 500 && found == NULL; i++)
           {
-            GListModel *toplevels = gtk_window_get_toplevels ();
-
             g_main_context_iteration (NULL, FALSE);
-            for (guint t = 0; t < g_list_model_get_n_items (toplevels); t++)
-              {
-                g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, t);
-
-                if (g_str_equal (G_OBJECT_TYPE_NAME (toplevel), types[a]) &&
-                    gtk_widget_get_visible (GTK_WIDGET (toplevel)))
-                  found = toplevel;
-              }
+            found = cs_ui_test_find_toplevel (types[a], NULL);
             g_usleep (2000);
           }
         g_assert_nonnull (found);
         gtk_window_destroy (found);
       }
   }
-  close_window (window);
+  cs_ui_test_close_window (window);
 }
 
 static void
 test_open_bad_file (void)
 {
-  g_autofree char *path = g_build_filename (tmp_dir, "not-a-clip.mp4", NULL);
+  g_autofree char *path = g_build_filename (ui.tmp_dir, "not-a-clip.mp4", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   CsWindow *window;
 
   g_assert_true (g_file_set_contents (path, "This is not a video.", -1, NULL));
-  window = new_window ();
+  window = cs_ui_test_new_window (&ui);
   cs_window_open (window, file);
-  wait_until (not_loading, window, 60, "the open to fail");
+  cs_ui_test_wait_until (not_loading, window, 60, "the open to fail");
   /* The window stays on the welcome page, usable, and the file untouched. */
   g_assert_null (cs_window_get_project (window));
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (child (window, "main_stack")), ==, "welcome");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (cs_ui_test_child (window, "main_stack")), ==, "welcome");
   {
     g_autofree char *contents = NULL;
 
     g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
     g_assert_cmpstr (contents, ==, "This is not a video.");
   }
-  close_window (window);
+  cs_ui_test_close_window (window);
 }
 
 static void
@@ -319,16 +161,16 @@ test_open_each_clip (void)
     return;
   for (guint i = 0; i < G_N_ELEMENTS (clips); i++)
     {
-      g_autofree char *path = g_build_filename (data_dir, "media", clips[i], NULL);
+      g_autofree char *path = g_build_filename (ui.data_dir, "media", clips[i], NULL);
       g_autoptr(CsSourceClip) source = cs_source_probe (path, NULL, NULL, NULL);
       CsWindow *window = open_clip (clips[i]);
-      CsPreviewFrame *frame = cs_preview_view_get_frame (child (window, "preview_view"));
+      CsPreviewFrame *frame = cs_preview_view_get_frame (cs_ui_test_child (window, "preview_view"));
 
       g_assert_cmpint (cs_project_get_n_frames (cs_window_get_project (window)), ==,
                        cs_source_clip_get_n_frames (source));
       g_assert_cmpint (cs_preview_frame_get_index (frame), ==, 0);
       g_assert_cmpint (cs_preview_frame_get_height (frame), ==, cs_source_clip_get_height (source));
-      close_window (window);
+      cs_ui_test_close_window (window);
     }
 }
 
@@ -351,9 +193,9 @@ test_scrub (void)
     return;
 
   /* Small proxies, so that a few are made during the scrub on any device. */
-  g_settings_set_int (cs_application_get_settings (app), "proxy-size", 144);
+  g_settings_set_int (cs_application_get_settings (ui.app), "proxy-size", 144);
   window = open_clip ("tears_of_steel.webm");
-  timeline = child (window, "timeline_view");
+  timeline = cs_ui_test_child (window, "timeline_view");
   udnie = style_ref ("udnie");
   g_assert_true (cs_project_set_style (cs_window_get_project (window), 0, udnie, &error));
   settle (window);
@@ -382,17 +224,17 @@ test_scrub (void)
       for (int i = 0; i < 20; i++)
         {
           gboolean dispatched;
-          gint64 c0 = thread_cpu_us ();
+          gint64 c0 = cs_ui_test_thread_cpu_us ();
 
           t0 = g_get_monotonic_time ();
           dispatched = g_main_context_iteration (NULL, FALSE);
           worst = MAX (worst, g_get_monotonic_time () - t0);
-          worst_cpu = MAX (worst_cpu, thread_cpu_us () - c0);
+          worst_cpu = MAX (worst_cpu, cs_ui_test_thread_cpu_us () - c0);
           iterations++;
           if (!dispatched)
             break;
         }
-      frame = cs_preview_view_get_frame (child (window, "preview_view"));
+      frame = cs_preview_view_get_frame (cs_ui_test_child (window, "preview_view"));
       if (frame != NULL)
         g_hash_table_add (seen, GINT_TO_POINTER ((int) cs_preview_frame_get_index (frame)));
       g_usleep (16 * 1000);
@@ -408,10 +250,10 @@ test_scrub (void)
   g_assert_cmpuint (g_hash_table_size (seen), >=, 2);
 
   settle (window);
-  g_assert_false (cs_preview_frame_is_proxy (cs_preview_view_get_frame (child (window, "preview_view"))));
+  g_assert_false (cs_preview_frame_is_proxy (cs_preview_view_get_frame (cs_ui_test_child (window, "preview_view"))));
   g_hash_table_unref (seen);
-  close_window (window);
-  g_settings_reset (cs_application_get_settings (app), "proxy-size");
+  cs_ui_test_close_window (window);
+  g_settings_reset (cs_application_get_settings (ui.app), "proxy-size");
 }
 
 static void
@@ -426,7 +268,7 @@ test_split_join_undo (void)
 
   window = open_clip ("529.mp4");
   project = cs_window_get_project (window);
-  timeline = child (window, "timeline_view");
+  timeline = cs_ui_test_child (window, "timeline_view");
 
   cs_timeline_view_set_playhead (timeline, 40);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.split", NULL);
@@ -457,16 +299,16 @@ test_split_join_undo (void)
   g_assert_cmpuint (cs_project_get_n_segments (project), ==, 2);
 
   /* A narrow window folds the panel over the editor. */
-  g_assert_false (adw_flap_get_folded (child (window, "flap")));
+  g_assert_false (adw_flap_get_folded (cs_ui_test_child (window, "flap")));
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 640);
-  for (int i = 0; i < 2000 && !adw_flap_get_folded (child (window, "flap")); i++)
+  for (int i = 0; i < 2000 && !adw_flap_get_folded (cs_ui_test_child (window, "flap")); i++)
     {
       g_main_context_iteration (NULL, FALSE);
       g_usleep (2000);
     }
-  g_assert_true (adw_flap_get_folded (child (window, "flap")));
+  g_assert_true (adw_flap_get_folded (cs_ui_test_child (window, "flap")));
   /* Folded, the editor needs less: ask again for the narrow size. */
-  for (int i = 0; i < 2000 && gtk_widget_get_visible (child (window, "save_button")); i++)
+  for (int i = 0; i < 2000 && gtk_widget_get_visible (cs_ui_test_child (window, "save_button")); i++)
     {
       g_main_context_iteration (NULL, FALSE);
       g_usleep (2000);
@@ -475,8 +317,8 @@ test_split_join_undo (void)
   settle (window);
   /* It fits a narrow window (not yet a phone's 360 px: the transport needs 430). */
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 440);
-  screenshot (window, "editor-narrow.png");
-  close_window (window);
+  cs_ui_test_screenshot (&ui, GTK_WIDGET (window), "editor-narrow.png");
+  cs_ui_test_close_window (window);
 }
 
 /* The segment panel's style and degree go into the project as one undo
@@ -503,10 +345,10 @@ test_panel_and_pixels (void)
 
   window = open_clip ("651.mp4");
   project = cs_window_get_project (window);
-  timeline = child (window, "timeline_view");
-  view = child (window, "preview_view");
-  style_row = child (window, "style_row");
-  degree = child (window, "degree_adjustment");
+  timeline = cs_ui_test_child (window, "timeline_view");
+  view = cs_ui_test_child (window, "preview_view");
+  style_row = cs_ui_test_child (window, "style_row");
+  degree = cs_ui_test_child (window, "degree_adjustment");
 
   names = adw_combo_row_get_model (style_row);
   for (guint i = 0; i < g_list_model_get_n_items (names); i++)
@@ -516,7 +358,7 @@ test_panel_and_pixels (void)
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.preview-mode", "s", "original");
   settle (window);
-  original = render_widget (GTK_WIDGET (view));
+  original = cs_ui_test_render_widget (GTK_WIDGET (view));
 
   adw_combo_row_set_selected (style_row, udnie_index);
   g_assert_nonnull (cs_segment_get_style (cs_project_get_segment (project, 0)));
@@ -524,46 +366,46 @@ test_panel_and_pixels (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.preview-mode", "s", "styled");
   g_assert_cmpint (cs_preview_view_get_mode (view), ==, CS_PREVIEW_MODE_STYLED);
   settle (window);
-  styled = render_widget (GTK_WIDGET (view));
-  g_assert_cmpfloat (texture_diff (original, styled), >, 5.0);
+  styled = cs_ui_test_render_widget (GTK_WIDGET (view));
+  g_assert_cmpfloat (cs_ui_test_texture_diff (original, styled), >, 5.0);
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.preview-mode", "s", "split");
   settle (window);
-  split = render_widget (GTK_WIDGET (view));
-  g_assert_true (gtk_toggle_button_get_active (child (window, "mode_split")));
-  g_assert_false (gtk_toggle_button_get_active (child (window, "mode_styled")));
-  g_assert_cmpfloat (texture_diff (split, styled), >, 1.0);
-  g_assert_cmpfloat (texture_diff (split, original), >, 1.0);
-  screenshot (window, "editor-split.png");
+  split = cs_ui_test_render_widget (GTK_WIDGET (view));
+  g_assert_true (gtk_toggle_button_get_active (cs_ui_test_child (window, "mode_split")));
+  g_assert_false (gtk_toggle_button_get_active (cs_ui_test_child (window, "mode_styled")));
+  g_assert_cmpfloat (cs_ui_test_texture_diff (split, styled), >, 1.0);
+  g_assert_cmpfloat (cs_ui_test_texture_diff (split, original), >, 1.0);
+  cs_ui_test_screenshot (&ui, GTK_WIDGET (window), "editor-split.png");
 
   /* Another frame, other pixels. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.preview-mode", "s", "styled");
   cs_timeline_view_set_playhead (timeline, cs_project_get_n_frames (project) / 2);
   settle (window);
-  later = render_widget (GTK_WIDGET (view));
-  g_assert_cmpfloat (texture_diff (later, styled), >, 1.0);
+  later = cs_ui_test_render_widget (GTK_WIDGET (view));
+  g_assert_cmpfloat (cs_ui_test_texture_diff (later, styled), >, 1.0);
 
   /* The degree slider: a drag of many values is one undo step. */
   gtk_adjustment_set_value (degree, 80);
   gtk_adjustment_set_value (degree, 60);
   gtk_adjustment_set_value (degree, 40);
-  wait_until ((gboolean (*) (gpointer)) cs_project_get_can_undo, project, 5, "the degree edit to end");
+  cs_ui_test_wait_until ((gboolean (*) (gpointer)) cs_project_get_can_undo, project, 5, "the degree edit to end");
   g_assert_cmpfloat (fabs (cs_segment_get_degree_at (cs_project_get_segment (project, 0), 0) - 0.4), <, 1e-9);
   settle (window);
-  weaker = render_widget (GTK_WIDGET (view));
-  g_assert_cmpfloat (texture_diff (weaker, later), >, 1.0);
+  weaker = cs_ui_test_render_widget (GTK_WIDGET (view));
+  g_assert_cmpfloat (cs_ui_test_texture_diff (weaker, later), >, 1.0);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
   g_assert_cmpfloat (fabs (cs_segment_get_degree_at (cs_project_get_segment (project, 0), 0) - 1.0), <, 1e-9);
 
   /* The stability slider: one undo step too. */
   {
-    GtkAdjustment *stability = child (window, "stability_adjustment");
+    GtkAdjustment *stability = cs_ui_test_child (window, "stability_adjustment");
 
     g_assert_cmpfloat (gtk_adjustment_get_value (stability), ==,
                        round (CS_SEGMENT_DEFAULT_STABILITY * 100));
     gtk_adjustment_set_value (stability, 90);
     gtk_adjustment_set_value (stability, 20);
-    wait_until ((gboolean (*) (gpointer)) cs_project_get_can_undo, project, 5, "the stability edit to end");
+    cs_ui_test_wait_until ((gboolean (*) (gpointer)) cs_project_get_can_undo, project, 5, "the stability edit to end");
     g_assert_cmpfloat (fabs (cs_segment_get_stability (cs_project_get_segment (project, 0)) - 0.2), <, 1e-9);
     gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
     g_assert_cmpfloat (fabs (cs_segment_get_stability (cs_project_get_segment (project, 0)) -
@@ -571,13 +413,13 @@ test_panel_and_pixels (void)
   }
   gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL);
   g_assert_null (cs_segment_get_style (cs_project_get_segment (project, 0)));
-  close_window (window);
+  cs_ui_test_close_window (window);
 }
 
 static void
 test_save_and_reopen (void)
 {
-  g_autofree char *path = g_build_filename (tmp_dir, "saved.celshade", NULL);
+  g_autofree char *path = g_build_filename (ui.tmp_dir, "saved.celshade", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GError) error = NULL;
   g_autoptr(CsStyleRef) wave = NULL;
@@ -594,17 +436,17 @@ test_save_and_reopen (void)
   g_assert_true (cs_project_set_style (project, 1, wave, &error));
   g_assert_true (cs_project_save (project, file, NULL, &error));
   g_assert_no_error (error);
-  close_window (window);
+  cs_ui_test_close_window (window);
 
-  window = new_window ();
+  window = cs_ui_test_new_window (&ui);
   cs_window_open (window, file);
-  wait_until (project_open, window, 60, "the project to open");
+  cs_ui_test_wait_until (cs_ui_test_project_open, window, 60, "the project to open");
   project = cs_window_get_project (window);
   g_assert_cmpuint (cs_project_get_n_segments (project), ==, 2);
   g_assert_cmpstr (cs_style_ref_get_id (cs_segment_get_style (cs_project_get_segment (project, 1))), ==, "wave");
   g_assert_false (cs_project_get_modified (project));
-  g_assert_cmpstr (adw_window_title_get_title (child (window, "window_title")), ==, "saved");
-  close_window (window);
+  g_assert_cmpstr (adw_window_title_get_title (cs_ui_test_child (window, "window_title")), ==, "saved");
+  cs_ui_test_close_window (window);
 }
 
 /* Playing runs the playhead with the clock and shows a stream of frames,
@@ -625,8 +467,8 @@ test_playback (void)
     return;
 
   window = open_clip ("529.mp4");
-  timeline = child (window, "timeline_view");
-  play = child (window, "play_button");
+  timeline = cs_ui_test_child (window, "timeline_view");
+  play = cs_ui_test_child (window, "play_button");
   cs_source_clip_get_frame_rate (cs_project_get_source (cs_window_get_project (window)), &num, &den);
   rate = (double) num / den;
   seen = g_hash_table_new (g_direct_hash, g_direct_equal);
@@ -642,7 +484,7 @@ test_playback (void)
 
       g_main_context_iteration (NULL, FALSE);
       worst = MAX (worst, g_get_monotonic_time () - t0);
-      frame = cs_preview_view_get_frame (child (window, "preview_view"));
+      frame = cs_preview_view_get_frame (cs_ui_test_child (window, "preview_view"));
       if (frame != NULL)
         g_hash_table_add (seen, GINT_TO_POINTER ((int) cs_preview_frame_get_index (frame)));
       g_usleep (2000);
@@ -661,9 +503,9 @@ test_playback (void)
   g_assert_cmpint (worst, <, MAX_ITERATION_US);
 
   settle (window);
-  g_assert_false (cs_preview_frame_is_proxy (cs_preview_view_get_frame (child (window, "preview_view"))));
+  g_assert_false (cs_preview_frame_is_proxy (cs_preview_view_get_frame (cs_ui_test_child (window, "preview_view"))));
   g_hash_table_unref (seen);
-  close_window (window);
+  cs_ui_test_close_window (window);
 }
 
 /* Preferences list the devices, lavapipe as the CPU, and a change of device
@@ -671,7 +513,7 @@ test_playback (void)
 static void
 test_preferences (void)
 {
-  GSettings *settings = cs_application_get_settings (app);
+  GSettings *settings = cs_application_get_settings (ui.app);
   g_autoptr(GPtrArray) devices = cs_device_list (NULL);
   CsWindow *window;
   GtkWidget *preferences;
@@ -704,12 +546,7 @@ test_preferences (void)
   for (guint i = 1; i < g_list_model_get_n_items (names); i++)
     cpu_marked |= g_str_has_suffix (gtk_string_list_get_string (GTK_STRING_LIST (names), i), "(CPU)");
   g_assert_true (cpu_marked);
-  {
-    g_autoptr(GdkTexture) shot = render_widget (preferences);
-    g_autofree char *path = g_build_filename (shots_dir, "preferences.png", NULL);
-
-    g_assert_true (gdk_texture_save_to_png (shot, path));
-  }
+  cs_ui_test_screenshot (&ui, preferences, "preferences.png");
 
   /* Choosing the last device (lavapipe here) replaces the worker. */
   before = cs_window_get_preview (window);
@@ -726,83 +563,23 @@ test_preferences (void)
   g_settings_reset (settings, "fp16");
   g_settings_reset (settings, "device");
   gtk_window_destroy (GTK_WINDOW (preferences));
-  close_window (window);
+  cs_ui_test_close_window (window);
 }
 
 /* Set-up ------------------------------------------------------------------------------------ */
-
-static void
-import_styles (void)
-{
-  g_autofree char *folder = g_build_filename (tmp_dir, "styles", NULL);
-  const char *folders[] = { folder, NULL };
-  static const char *const ids[] = { "udnie", "wave" };
-  static const char *const names[] = { "Udnie", "The Great Wave" };
-
-  have_styles = TRUE;
-  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
-    {
-      g_autofree char *checkpoint = g_build_filename (data_dir, "styles", "ml5", ids[i], NULL);
-      g_autofree char *style = g_build_filename (folder, ids[i], NULL);
-      g_autoptr(GError) error = NULL;
-      CsFstImportOptions options = { 0 };
-
-      options.name = names[i];
-      if (!g_file_test (checkpoint, G_FILE_TEST_IS_DIR) ||
-          !cs_fst_import_with_options (checkpoint, style, &options, NULL, &error))
-        {
-          g_printerr ("# no style %s: %s\n", ids[i], error != NULL ? error->message : "missing");
-          have_styles = FALSE;
-        }
-    }
-  styles = cs_style_library_new_for_search_path (folders);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *entry = g_build_filename (path, name, NULL);
-
-      if (g_file_test (entry, G_FILE_TEST_IS_DIR) && !g_file_test (entry, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (entry);
-      else
-        g_unlink (entry);
-    }
-  g_rmdir (path);
-}
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
-  const char *build_dir;
-  int status;
+  cs_ui_test_init (&ui, &argc, &argv, "celshade-app-XXXXXX");
+  {
+    g_autofree char *folder = g_build_filename (ui.tmp_dir, "styles", NULL);
+    const char *folders[] = { folder, NULL };
 
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
-
-  data_dir = g_strdup (g_getenv ("CELSHADE_TEST_DATA"));
-  if (data_dir == NULL)
-    data_dir = g_build_filename (CS_SOURCE_DIR, "..", "shared", "data", NULL);
-  tmp_dir = g_dir_make_tmp ("celshade-app-XXXXXX", NULL);
-  build_dir = g_getenv ("G_TEST_BUILDDIR");
-  shots_dir = g_build_filename (build_dir != NULL ? build_dir : ".", "screenshots", NULL);
-  g_mkdir_with_parents (shots_dir, 0755);
-
-  cs_app_register_resource ();
-  app = cs_application_new ();
-  g_assert_nonnull (app);
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  import_styles ();
+    have_styles = cs_ui_test_install_udnie_and_wave (&ui, folder);
+    ui.styles = cs_style_library_new_for_search_path (folders);
+  }
 
   g_test_add_func ("/app/welcome", test_welcome);
   g_test_add_func ("/app/open-bad-file", test_open_bad_file);
@@ -813,13 +590,5 @@ main (int   argc,
   g_test_add_func ("/app/panel-and-pixels", test_panel_and_pixels);
   g_test_add_func ("/app/save-and-reopen", test_save_and_reopen);
   g_test_add_func ("/app/preferences", test_preferences);
-  status = g_test_run ();
-
-  g_clear_object (&styles);
-  g_clear_object (&app);
-  remove_tree (tmp_dir);
-  g_free (tmp_dir);
-  g_free (shots_dir);
-  g_free (data_dir);
-  return status;
+  return cs_ui_test_run (&ui);
 }

@@ -17,17 +17,14 @@
 
 #include <math.h>
 #include <string.h>
-#include <time.h>
 
-#include <glib/gstdio.h>
-
-#include "cs-app-resources.h"
 #include "cs-application.h"
 #include "cs-export-button.h"
 #include "cs-export-dialog.h"
 #include "cs-render.h"
 #include "cs-styles.h"
 #include "cs-timeline-view.h"
+#include "cs-ui-test.h"
 #include "cs-window.h"
 
 /* The lavfi clip: 12 frames of 160×120 at 10 frames a second, with sound. */
@@ -35,11 +32,7 @@
 #define CLIP_WIDTH 160
 #define CLIP_HEIGHT 120
 
-static char *data_dir;
-static char *tmp_dir;
-static char *shots_dir;
-static CsApplication *app;
-static CsStyleLibrary *styles;
+static CsUiTest ui;
 static gboolean have_styles;
 static gboolean have_tools;
 
@@ -62,133 +55,10 @@ need_data (void)
 }
 
 static gpointer
-child (CsWindow   *window,
-       const char *name)
-{
-  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (window), CS_TYPE_WINDOW, name);
-
-  g_assert_nonnull (object);
-  return object;
-}
-
-static gpointer
 dialog_child (CsExportDialog *dialog,
               const char     *name)
 {
-  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (dialog), CS_TYPE_EXPORT_DIALOG, name);
-
-  g_assert_nonnull (object);
-  return object;
-}
-
-static gint64
-thread_cpu_us (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
-
-/* Runs the loop until cond (polled) holds, failing after timeout_s. Returns
- * the most processor time one main-loop iteration took, in microseconds:
- * the work the UI thread did, which the wall-clock time of an iteration on
- * shared, loaded cores does not tell apart from waiting for a core;
- * *longest_wall (if not NULL) gets the longest wall-clock time. */
-static gint64
-wait_until_timed (gboolean (*cond) (gpointer),
-                  gpointer   data,
-                  double     timeout_s,
-                  const char *what,
-                  gint64    *longest_wall)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-  gint64 longest = 0;
-  gint64 wall = 0;
-
-  while (!cond (data))
-    {
-      gint64 before = g_get_monotonic_time ();
-      gint64 cpu = thread_cpu_us ();
-
-      if (before > deadline)
-        g_error ("Timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      longest = MAX (longest, thread_cpu_us () - cpu);
-      wall = MAX (wall, g_get_monotonic_time () - before);
-      g_usleep (1000);
-    }
-  if (longest_wall != NULL)
-    *longest_wall = wall;
-  return longest;
-}
-
-static void
-wait_until (gboolean (*cond) (gpointer),
-            gpointer   data,
-            double     timeout_s,
-            const char *what)
-{
-  wait_until_timed (cond, data, timeout_s, what, NULL);
-}
-
-static void
-iterate (int n)
-{
-  for (int i = 0; i < n; i++)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-}
-
-static gboolean
-project_open (gpointer data)
-{
-  return cs_window_get_project (data) != NULL && !cs_window_get_loading (data);
-}
-
-static CsWindow *
-open_path (const char *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  CsWindow *window = cs_window_new (GTK_APPLICATION (app), styles);
-
-  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 760);
-  gtk_window_present (GTK_WINDOW (window));
-  iterate (50);
-  cs_window_open (window, file);
-  wait_until (project_open, window, 120, "the clip to open");
-  return window;
-}
-
-static void
-close_window (CsWindow *window)
-{
-  CsProject *project = cs_window_get_project (window);
-
-  if (project != NULL)
-    cs_project_discard_autosave (project);
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-/* The newest toplevel of a type, or NULL. */
-static gpointer
-find_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-  gpointer found = NULL;
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) item = g_list_model_get_item (toplevels, i);
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (item, type) && gtk_widget_get_visible (GTK_WIDGET (item)))
-        found = item;
-    }
-  return found;
+  return cs_ui_test_template_child (GTK_WIDGET (dialog), CS_TYPE_EXPORT_DIALOG, name);
 }
 
 #if !GTK_CHECK_VERSION (4, 10, 0)
@@ -196,7 +66,7 @@ static gboolean
 no_file_chooser (gpointer data)
 {
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  return find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG) == NULL;
+  return cs_ui_test_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG, NULL) == NULL;
   G_GNUC_END_IGNORE_DEPRECATIONS
 }
 #endif
@@ -207,34 +77,11 @@ open_dialog (CsWindow *window)
   CsExportDialog *dialog;
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.export", NULL));
-  iterate (30);
-  dialog = find_toplevel (CS_TYPE_EXPORT_DIALOG);
+  cs_ui_test_iterate (30);
+  dialog = cs_ui_test_find_toplevel (CS_TYPE_EXPORT_DIALOG, NULL);
   g_assert_nonnull (dialog);
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (window));
   return dialog;
-}
-
-static void
-screenshot (GtkWidget  *widget,
-            const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  g_autofree char *path = g_build_filename (shots_dir, name, NULL);
-
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
 }
 
 /* Runs a tool; returns its standard output, failing the test when it fails. */
@@ -336,7 +183,7 @@ count_files (const char *folder)
 static char *
 lavfi_clip (void)
 {
-  char *path = g_build_filename (tmp_dir, "tone.mp4", NULL);
+  char *path = g_build_filename (ui.tmp_dir, "tone.mp4", NULL);
   g_autofree char *size = g_strdup_printf ("testsrc2=size=%dx%d:rate=10", CLIP_WIDTH, CLIP_HEIGHT);
   g_autofree char *seconds = g_strdup_printf ("%g", CLIP_FRAMES / 10.0);
   const char *argv[] = { "ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", size,
@@ -353,7 +200,7 @@ static guint
 style_index (CsWindow   *window,
              const char *name)
 {
-  GListModel *names = adw_combo_row_get_model (child (window, "style_row"));
+  GListModel *names = adw_combo_row_get_model (cs_ui_test_child (window, "style_row"));
 
   for (guint i = 0; i < g_list_model_get_n_items (names); i++)
     if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (names), i), name))
@@ -370,15 +217,15 @@ style_segment (CsWindow   *window,
                double      percent)
 {
   CsProject *project = cs_window_get_project (window);
-  CsTimelineView *timeline = child (window, "timeline_view");
+  CsTimelineView *timeline = cs_ui_test_child (window, "timeline_view");
   CsSegment *segment = cs_project_get_segment (project, index);
 
   cs_timeline_view_set_selected_segment (timeline, index);
   cs_timeline_view_set_playhead (timeline, cs_segment_get_start (segment));
-  iterate (5);
-  adw_combo_row_set_selected (child (window, "style_row"), style_index (window, style));
-  gtk_adjustment_set_value (child (window, "degree_adjustment"), percent);
-  iterate (5);
+  cs_ui_test_iterate (5);
+  adw_combo_row_set_selected (cs_ui_test_child (window, "style_row"), style_index (window, style));
+  gtk_adjustment_set_value (cs_ui_test_child (window, "degree_adjustment"), percent);
+  cs_ui_test_iterate (5);
   segment = cs_project_get_segment (project, index);
   g_assert_nonnull (cs_segment_get_style (segment));
   g_assert_cmpfloat (fabs (cs_segment_get_degree_at (segment, cs_segment_get_start (segment)) - percent / 100), <, 1e-9);
@@ -460,13 +307,13 @@ test_dialog (void)
 
   if (!need_data ())
     return;
-  clip = g_build_filename (data_dir, "media", "tears_of_steel.webm", NULL);
+  clip = g_build_filename (ui.data_dir, "media", "tears_of_steel.webm", NULL);
   if (!g_file_test (clip, G_FILE_TEST_EXISTS))
     {
       g_test_skip ("media/tears_of_steel.webm is missing from the shared test data");
       return;
     }
-  window = open_path (clip);
+  window = cs_ui_test_open (&ui, clip);
   g_assert_true (cs_project_split (cs_window_get_project (window), 24, NULL));
   dialog = open_dialog (window);
 
@@ -533,26 +380,26 @@ test_dialog (void)
    * with the container following the name. */
 #if !GTK_CHECK_VERSION (4, 10, 0)
   {
-    g_autofree char *folder = g_build_filename (tmp_dir, "chosen", NULL);
+    g_autofree char *folder = g_build_filename (ui.tmp_dir, "chosen", NULL);
     g_autofree char *expected = g_build_filename (folder, "picked.mkv", NULL);
     g_autoptr(GFile) folder_file = g_file_new_for_path (folder);
     GtkWidget *chooser;
 
     g_assert_cmpint (g_mkdir_with_parents (folder, 0755), ==, 0);
     g_signal_emit_by_name (dialog_child (dialog, "choose_button"), "clicked");
-    iterate (50);
+    cs_ui_test_iterate (50);
     G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-    chooser = find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
+    chooser = cs_ui_test_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG, NULL);
     g_assert_nonnull (chooser);
     g_assert_cmpint (gtk_file_chooser_get_action (GTK_FILE_CHOOSER (chooser)), ==, GTK_FILE_CHOOSER_ACTION_SAVE);
     g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder_file, NULL));
     gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "picked.mkv");
-    iterate (20);
+    cs_ui_test_iterate (20);
     gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
     G_GNUC_END_IGNORE_DEPRECATIONS
     /* The chooser checks the name in the background before it answers. */
-    wait_until (no_file_chooser, NULL, 30, "the file chooser to answer");
-    iterate (20);
+    cs_ui_test_wait_until (no_file_chooser, NULL, 30, "the file chooser to answer");
+    cs_ui_test_iterate (20);
     g_assert_cmpstr (g_file_peek_path (cs_export_dialog_get_file (dialog)), ==, expected);
     g_assert_cmpint (cs_export_dialog_get_container (dialog), ==, CS_CONTAINER_MKV);
     g_assert_true (cs_export_dialog_set_container (dialog, CS_CONTAINER_MP4));
@@ -562,21 +409,21 @@ test_dialog (void)
   ranges = adw_combo_row_get_model (dialog_child (dialog, "range_row"));
   g_assert_cmpuint (g_list_model_get_n_items (ranges), ==, 2);
 
-  iterate (50);
-  screenshot (GTK_WIDGET (dialog), "export-dialog.png");
+  cs_ui_test_iterate (50);
+  cs_ui_test_screenshot (&ui, GTK_WIDGET (dialog), "export-dialog.png");
 
   /* Closing it leaves the window as it was. */
   gtk_window_close (GTK_WINDOW (dialog));
-  iterate (20);
-  g_assert_null (find_toplevel (CS_TYPE_EXPORT_DIALOG));
-  close_window (window);
+  cs_ui_test_iterate (20);
+  g_assert_null (cs_ui_test_find_toplevel (CS_TYPE_EXPORT_DIALOG, NULL));
+  cs_ui_test_close_window (window);
 }
 
 static void
 test_export_and_compare (void)
 {
   g_autofree char *clip = NULL;
-  g_autofree char *folder = g_build_filename (tmp_dir, "export", NULL);
+  g_autofree char *folder = g_build_filename (ui.tmp_dir, "export", NULL);
   g_autofree char *project_path = NULL;
   g_autofree char *out = NULL;
   g_autofree char *reference = NULL;
@@ -603,10 +450,10 @@ test_export_and_compare (void)
   clip = lavfi_clip ();
   project_path = g_build_filename (folder, "two.celshade", NULL);
   out = g_build_filename (folder, "two.mkv", NULL);
-  reference = g_build_filename (tmp_dir, "two-reference.mkv", NULL);
+  reference = g_build_filename (ui.tmp_dir, "two-reference.mkv", NULL);
   segment_out = g_build_filename (folder, "second.mkv", NULL);
 
-  window = open_path (clip);
+  window = cs_ui_test_open (&ui, clip);
   project = cs_window_get_project (window);
   g_assert_cmpint (cs_project_get_n_frames (project), ==, CLIP_FRAMES);
   g_assert_true (cs_project_split (project, CLIP_FRAMES / 2, &error));
@@ -628,43 +475,43 @@ test_export_and_compare (void)
   cs_export_dialog_set_quality (dialog, 18);
   cs_export_dialog_set_range (dialog, CS_EXPORT_RANGE_ALL);
   cs_export_dialog_export (dialog);
-  iterate (20);
-  question = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  cs_ui_test_iterate (20);
+  question = cs_ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL);
   g_assert_nonnull (question);
   adw_message_dialog_response (question, "cancel");
-  iterate (20);
+  cs_ui_test_iterate (20);
   g_assert_null (started.job);
   cs_export_dialog_export (dialog);
-  iterate (20);
-  question = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  cs_ui_test_iterate (20);
+  question = cs_ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL);
   g_assert_nonnull (question);
   adw_message_dialog_response (question, "replace");
-  wait_until (job_given, &started, 30, "the export to start");
+  cs_ui_test_wait_until (job_given, &started, 30, "the export to start");
   /* The dialog is gone; the window runs the job and shows it. */
-  g_assert_null (find_toplevel (CS_TYPE_EXPORT_DIALOG));
-  g_assert_true (gtk_widget_get_visible (child (window, "export_progress")));
-  g_assert_true (cs_export_button_get_job (child (window, "export_progress")) == started.job);
+  g_assert_null (cs_ui_test_find_toplevel (CS_TYPE_EXPORT_DIALOG, NULL));
+  g_assert_true (gtk_widget_get_visible (cs_ui_test_child (window, "export_progress")));
+  g_assert_true (cs_export_button_get_job (cs_ui_test_child (window, "export_progress")) == started.job);
 
   /* The header's progress, and its popover once the first frames are done. */
-  wait_until (job_started_frames, started.job, 300, "the export's first frame");
+  cs_ui_test_wait_until (job_started_frames, started.job, 300, "the export's first frame");
   {
-    CsExportButton *progress = child (window, "export_progress");
+    CsExportButton *progress = cs_ui_test_child (window, "export_progress");
     GtkMenuButton *menu = GTK_MENU_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (progress),
                                                                           CS_TYPE_EXPORT_BUTTON,
                                                                           "menu_button"));
 
-    iterate (20);
-    screenshot (GTK_WIDGET (window), "export-running.png");
+    cs_ui_test_iterate (20);
+    cs_ui_test_screenshot (&ui, GTK_WIDGET (window), "export-running.png");
     cs_export_button_popup (progress);
-    iterate (40);
-    screenshot (GTK_WIDGET (gtk_menu_button_get_popover (menu)), "export-progress.png");
+    cs_ui_test_iterate (40);
+    cs_ui_test_screenshot (&ui, GTK_WIDGET (gtk_menu_button_get_popover (menu)), "export-progress.png");
     gtk_menu_button_popdown (menu);
   }
 
   /* The window stays usable: the playhead moves, and no iteration of the
    * main loop does much work while the export runs. */
-  cs_timeline_view_set_playhead (child (window, "timeline_view"), 3);
-  longest = wait_until_timed (job_ended, started.job, 300, "the export to end", &longest_wall);
+  cs_timeline_view_set_playhead (cs_ui_test_child (window, "timeline_view"), 3);
+  longest = cs_ui_test_wait_until_timed (job_ended, started.job, 300, "the export to end", &longest_wall);
   g_test_message ("export: %.1f frames/s on the export thread; longest main-loop iteration "
                   "%.0f ms of processor time (%.0f ms of wall-clock time)",
                   cs_export_job_get_fps (started.job), longest / 1000.0, longest_wall / 1000.0);
@@ -673,13 +520,13 @@ test_export_and_compare (void)
     g_error ("export failed: %s", cs_export_job_get_error (started.job)->message);
   g_assert_cmpint (cs_export_job_get_state (started.job), ==, CS_EXPORT_STATE_DONE);
   g_assert_cmpfloat (cs_export_job_get_fraction (started.job), ==, 1.0);
-  iterate (50);
-  g_assert_false (gtk_widget_get_visible (child (window, "export_progress")));
+  cs_ui_test_iterate (50);
+  g_assert_false (gtk_widget_get_visible (cs_ui_test_child (window, "export_progress")));
   /* The toast saying so, with its buttons. */
-  screenshot (GTK_WIDGET (window), "export-done.png");
+  cs_ui_test_screenshot (&ui, GTK_WIDGET (window), "export-done.png");
 
   /* The choices are remembered. */
-  settings = g_object_ref (cs_application_get_settings (app));
+  settings = g_object_ref (cs_application_get_settings (ui.app));
   value = g_settings_get_string (settings, "export-container");
   g_assert_cmpstr (value, ==, "mkv");
   g_free (value);
@@ -733,7 +580,7 @@ test_export_and_compare (void)
   /* The selected segment alone, losslessly, against celshade-render of the
    * same stretch in seconds: the same frames, bit for bit. */
   g_clear_object (&started.job);
-  cs_timeline_view_set_selected_segment (child (window, "timeline_view"), 1);
+  cs_timeline_view_set_selected_segment (cs_ui_test_child (window, "timeline_view"), 1);
   dialog = open_dialog (window);
   g_signal_connect (dialog, "export-started", G_CALLBACK (on_started), &started);
   {
@@ -745,14 +592,14 @@ test_export_and_compare (void)
   g_assert_true (cs_export_dialog_set_codec (dialog, CS_VIDEO_CODEC_FFV1));
   cs_export_dialog_set_range (dialog, CS_EXPORT_RANGE_SEGMENT);
   cs_export_dialog_export (dialog);
-  wait_until (job_given, &started, 30, "the export to start");
-  wait_until (job_ended, started.job, 300, "the segment's export to end");
+  cs_ui_test_wait_until (job_given, &started, 30, "the export to start");
+  cs_ui_test_wait_until (job_ended, started.job, 300, "the segment's export to end");
   g_assert_cmpint (cs_export_job_get_state (started.job), ==, CS_EXPORT_STATE_DONE);
   value = ffprobe_value (segment_out, "v:0", "stream=nb_read_frames");
   g_assert_cmpint (g_ascii_strtoll (value, NULL, 10), ==, CLIP_FRAMES - CLIP_FRAMES / 2);
   g_clear_pointer (&value, g_free);
   {
-    g_autofree char *segment_ref = g_build_filename (tmp_dir, "second-reference.mkv", NULL);
+    g_autofree char *segment_ref = g_build_filename (ui.tmp_dir, "second-reference.mkv", NULL);
     g_autofree char *from = g_strdup_printf ("%g", (CLIP_FRAMES / 2) / 10.0);
     const char *argv[] = { CS_RENDER_EXE, "--project", project_path, "-o", segment_ref,
                            "--codec", "ffv1", "--from", from, NULL };
@@ -769,7 +616,7 @@ test_export_and_compare (void)
   }
   g_assert_cmpuint (count_partial_files (folder), ==, 0);
   g_clear_object (&started.job);
-  close_window (window);
+  cs_ui_test_close_window (window);
 }
 
 /* A destination that cannot be written: the job fails with the reason,
@@ -787,32 +634,32 @@ test_failure (void)
   if (!need_data ())
     return;
   clip = lavfi_clip ();
-  window = open_path (clip);
+  window = cs_ui_test_open (&ui, clip);
   style_segment (window, 0, "Udnie", 100);
   dialog = open_dialog (window);
   g_signal_connect (dialog, "export-started", G_CALLBACK (on_started), &started);
   cs_export_dialog_set_file (dialog, file);
   cs_export_dialog_export (dialog);
-  wait_until (job_given, &started, 30, "the export to start");
-  wait_until (job_ended, started.job, 120, "the export to fail");
+  cs_ui_test_wait_until (job_given, &started, 30, "the export to start");
+  cs_ui_test_wait_until (job_ended, started.job, 120, "the export to fail");
   g_assert_cmpint (cs_export_job_get_state (started.job), ==, CS_EXPORT_STATE_FAILED);
   error = cs_export_job_get_error (started.job);
   g_assert_nonnull (error);
   g_test_message ("%s", error->message);
   g_assert_true (g_error_matches (error, CS_MEDIA_ERROR, CS_MEDIA_ERROR_WRITE));
   g_assert_false (g_file_query_exists (file, NULL));
-  iterate (50);
-  g_assert_false (gtk_widget_get_visible (child (window, "export_progress")));
-  screenshot (GTK_WIDGET (window), "export-failed.png");
+  cs_ui_test_iterate (50);
+  g_assert_false (gtk_widget_get_visible (cs_ui_test_child (window, "export_progress")));
+  cs_ui_test_screenshot (&ui, GTK_WIDGET (window), "export-failed.png");
   g_clear_object (&started.job);
-  close_window (window);
+  cs_ui_test_close_window (window);
 }
 
 static void
 test_close_during_export (void)
 {
   g_autofree char *clip = NULL;
-  g_autofree char *folder = g_build_filename (tmp_dir, "cancel", NULL);
+  g_autofree char *folder = g_build_filename (ui.tmp_dir, "cancel", NULL);
   g_autofree char *project_path = NULL;
   g_autofree char *out = NULL;
   g_autoptr(GFile) project_file = NULL;
@@ -825,7 +672,7 @@ test_close_during_export (void)
 
   if (!need_data ())
     return;
-  clip = g_build_filename (data_dir, "media", "529.mp4", NULL);
+  clip = g_build_filename (ui.data_dir, "media", "529.mp4", NULL);
   if (!g_file_test (clip, G_FILE_TEST_EXISTS))
     {
       g_test_skip ("media/529.mp4 is missing from the shared test data");
@@ -837,7 +684,7 @@ test_close_during_export (void)
 
   /* Ten seconds of styled 400×368 frames: minutes on the CPU, long
    * enough to be stopped part way. */
-  window = open_path (clip);
+  window = cs_ui_test_open (&ui, clip);
   style_segment (window, 0, "Udnie", 100);
   project_file = g_file_new_for_path (project_path);
   g_assert_true (cs_project_save (cs_window_get_project (window), project_file, NULL, &error));
@@ -851,17 +698,17 @@ test_close_during_export (void)
     cs_export_dialog_set_file (dialog, file);
   }
   cs_export_dialog_export (dialog);
-  wait_until (job_given, &started, 30, "the export to start");
-  wait_until (job_started_frames, started.job, 300, "the export's first frame");
+  cs_ui_test_wait_until (job_given, &started, 30, "the export to start");
+  cs_ui_test_wait_until (job_started_frames, started.job, 300, "the export's first frame");
   g_assert_true (cs_export_job_is_running (started.job));
 
   /* Closing asks; "Cancel" keeps both. */
   gtk_window_close (GTK_WINDOW (window));
-  iterate (20);
-  question = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  cs_ui_test_iterate (20);
+  question = cs_ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL);
   g_assert_nonnull (question);
   adw_message_dialog_response (question, "cancel");
-  iterate (20);
+  cs_ui_test_iterate (20);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
   g_assert_true (cs_export_job_is_running (started.job));
 
@@ -869,16 +716,16 @@ test_close_during_export (void)
   alive = window;
   g_object_add_weak_pointer (G_OBJECT (window), &alive);
   gtk_window_close (GTK_WINDOW (window));
-  iterate (20);
-  question = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  cs_ui_test_iterate (20);
+  question = cs_ui_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG, NULL);
   g_assert_nonnull (question);
   adw_message_dialog_response (question, "stop");
-  wait_until (job_ended, started.job, 120, "the export to stop");
+  cs_ui_test_wait_until (job_ended, started.job, 120, "the export to stop");
   g_assert_cmpint (cs_export_job_get_state (started.job), ==, CS_EXPORT_STATE_CANCELLED);
   g_test_message ("stopped at %.0f %% of %" G_GINT64_FORMAT " frames",
                   cs_export_job_get_fraction (started.job) * 100, cs_export_job_get_n_frames (started.job));
   g_assert_cmpfloat (cs_export_job_get_fraction (started.job), <, 1.0);
-  wait_until (window_gone, &alive, 30, "the window to close");
+  cs_ui_test_wait_until (window_gone, &alive, 30, "the window to close");
 
   /* Nothing is left behind: the project file alone. */
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
@@ -889,97 +736,29 @@ test_close_during_export (void)
 
 /* Set-up ------------------------------------------------------------------------------------ */
 
-static void
-import_styles (void)
-{
-  g_autofree char *folder = g_build_filename (tmp_dir, "styles", NULL);
-  const char *folders[] = { folder, NULL };
-  static const char *const ids[] = { "udnie", "wave" };
-  static const char *const names[] = { "Udnie", "The Great Wave" };
-  g_autofree char *user_styles = NULL;
-
-  have_styles = TRUE;
-  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
-    {
-      g_autofree char *checkpoint = g_build_filename (data_dir, "styles", "ml5", ids[i], NULL);
-      g_autofree char *style = g_build_filename (folder, ids[i], NULL);
-      g_autoptr(GError) error = NULL;
-      CsFstImportOptions options = { 0 };
-
-      options.name = names[i];
-      if (!g_file_test (checkpoint, G_FILE_TEST_IS_DIR) ||
-          !cs_fst_import_with_options (checkpoint, style, &options, NULL, &error))
-        {
-          g_printerr ("# no style %s: %s\n", ids[i], error != NULL ? error->message : "missing");
-          have_styles = FALSE;
-        }
-    }
-  styles = cs_style_library_new_for_search_path (folders);
-  /* celshade-render --project finds the project's styles where the app does. */
-  g_setenv ("CELSHADE_STYLES_PATH", folder, TRUE);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *entry = g_build_filename (path, name, NULL);
-
-      if (g_file_test (entry, G_FILE_TEST_IS_DIR) && !g_file_test (entry, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (entry);
-      else
-        g_unlink (entry);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *ffmpeg = g_find_program_in_path ("ffmpeg");
   g_autofree char *ffprobe = g_find_program_in_path ("ffprobe");
-  const char *build_dir;
-  int status;
 
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
-
-  data_dir = g_strdup (g_getenv ("CELSHADE_TEST_DATA"));
-  if (data_dir == NULL)
-    data_dir = g_build_filename (CS_SOURCE_DIR, "..", "shared", "data", NULL);
+  cs_ui_test_init (&ui, &argc, &argv, "celshade-export-XXXXXX");
   have_tools = ffmpeg != NULL && ffprobe != NULL;
-  tmp_dir = g_dir_make_tmp ("celshade-export-XXXXXX", NULL);
-  build_dir = g_getenv ("G_TEST_BUILDDIR");
-  shots_dir = g_build_filename (build_dir != NULL ? build_dir : ".", "screenshots", NULL);
-  g_mkdir_with_parents (shots_dir, 0755);
+  {
+    g_autofree char *folder = g_build_filename (ui.tmp_dir, "styles", NULL);
+    const char *folders[] = { folder, NULL };
 
-  cs_app_register_resource ();
-  app = cs_application_new ();
-  g_assert_nonnull (app);
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  import_styles ();
+    have_styles = cs_ui_test_install_udnie_and_wave (&ui, folder);
+    ui.styles = cs_style_library_new_for_search_path (folders);
+    /* celshade-render --project finds the project's styles where the app does. */
+    g_setenv ("CELSHADE_STYLES_PATH", folder, TRUE);
+  }
 
   g_test_add_func ("/export-ui/sizes", test_sizes);
   g_test_add_func ("/export-ui/dialog", test_dialog);
   g_test_add_func ("/export-ui/export-and-compare", test_export_and_compare);
   g_test_add_func ("/export-ui/failure", test_failure);
   g_test_add_func ("/export-ui/close-during-export", test_close_during_export);
-  status = g_test_run ();
-
-  g_clear_object (&styles);
-  g_clear_object (&app);
-  remove_tree (tmp_dir);
-  g_free (tmp_dir);
-  g_free (shots_dir);
-  g_free (data_dir);
-  return status;
+  return cs_ui_test_run (&ui);
 }

@@ -25,22 +25,18 @@
 
 #include <glib/gstdio.h>
 
-#include "cs-app-resources.h"
 #include "cs-application.h"
 #include "cs-preview-view.h"
 #include "cs-reference-picker.h"
 #include "cs-render.h"
 #include "cs-styles.h"
 #include "cs-timeline-view.h"
+#include "cs-ui-test.h"
 #include "cs-window.h"
 
-static char *data_dir;
-static char *tmp_dir;
-static char *shots_dir;
+static CsUiTest ui;
 static char *material;
 static char *skip_reason;
-static CsApplication *app;
-static CsStyleLibrary *styles;
 static gboolean have_data;
 
 /* The material ------------------------------------------------------------------------------ */
@@ -119,90 +115,29 @@ can_run (void)
   return TRUE;
 }
 
-static void
-iterate (int n)
-{
-  for (int i = 0; i < n; i++)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-}
-
-static void
-wait_until (gboolean  (*cond) (gpointer),
-            gpointer    data,
-            double      timeout_s,
-            const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out waiting for %s", what);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
-
-static gpointer
-child (CsWindow   *window,
-       const char *name)
-{
-  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (window), CS_TYPE_WINDOW, name);
-
-  g_assert_nonnull (object);
-  return object;
-}
-
-static gboolean
-project_open (gpointer data)
-{
-  return cs_window_get_project (data) != NULL && !cs_window_get_loading (data);
-}
-
 static gboolean
 has_frame (gpointer data)
 {
-  return cs_preview_view_get_frame (child (data, "preview_view")) != NULL;
+  return cs_preview_view_get_frame (cs_ui_test_child (data, "preview_view")) != NULL;
 }
 
 /* The editor on the shared clip, its first frame on the preview. */
 static CsWindow *
 open_clip (void)
 {
-  g_autofree char *path = g_build_filename (data_dir, "media", "529.mp4", NULL);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  CsWindow *window = cs_window_new (GTK_APPLICATION (app), styles);
+  g_autofree char *path = g_build_filename (ui.data_dir, "media", "529.mp4", NULL);
+  CsWindow *window = cs_ui_test_open (&ui, path);
 
-  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 760);
-  gtk_window_present (GTK_WINDOW (window));
-  iterate (50);
-  cs_window_open (window, file);
-  wait_until (project_open, window, 120, "the clip to open");
-  wait_until (has_frame, window, 120, "the first frame on the preview");
+  cs_ui_test_wait_until (has_frame, window, 120, "the first frame on the preview");
   return window;
-}
-
-static void
-close_window (CsWindow *window)
-{
-  CsProject *project = cs_window_get_project (window);
-
-  if (project != NULL)
-    cs_project_discard_autosave (project);
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
 }
 
 static CsStyle *
 vtoonify_style (void)
 {
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (styles)); i++)
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (ui.styles)); i++)
     {
-      g_autoptr(CsStyle) style = g_list_model_get_item (G_LIST_MODEL (styles), i);
+      g_autoptr(CsStyle) style = g_list_model_get_item (G_LIST_MODEL (ui.styles), i);
 
       if (cs_style_is_vtoonify (style))
         return style;
@@ -222,7 +157,7 @@ set_style (CsWindow *window,
     ref = cs_style_ref_new (cs_style_get_id (style), cs_style_get_name (style), cs_style_get_folder (style));
   g_assert_true (cs_project_set_style (cs_window_get_project (window), 0, ref, &error));
   g_assert_no_error (error);
-  iterate (20);
+  cs_ui_test_iterate (20);
 }
 
 static CsSegment *
@@ -235,25 +170,7 @@ static void
 undo (CsWindow *window)
 {
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
-  iterate (20);
-}
-
-static GdkTexture *
-render_widget (GtkWidget *widget)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  cs_ui_test_iterate (20);
 }
 
 /* The window, and the popover over it where its surface is, in one PNG. */
@@ -263,15 +180,14 @@ screenshot (CsWindow   *window,
             const char *name)
 {
   g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = g_build_filename (shots_dir, name, NULL);
 
-  iterate (30);
+  cs_ui_test_iterate (30);
   if (popover == NULL)
-    texture = render_widget (GTK_WIDGET (window));
+    texture = cs_ui_test_render_widget (GTK_WIDGET (window));
   else
     {
-      g_autoptr(GdkTexture) below = render_widget (GTK_WIDGET (window));
-      g_autoptr(GdkTexture) above = render_widget (popover);
+      g_autoptr(GdkTexture) below = cs_ui_test_render_widget (GTK_WIDGET (window));
+      g_autoptr(GdkTexture) above = cs_ui_test_render_widget (popover);
       g_autoptr(GskRenderNode) node = NULL;
       GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (popover));
       GtkSnapshot *snapshot = gtk_snapshot_new ();
@@ -293,29 +209,7 @@ screenshot (CsWindow   *window,
       texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
                                              &GRAPHENE_RECT_INIT (0, 0, width, height));
     }
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
-/* The mean absolute difference of two pictures, over colour. */
-static double
-picture_diff (GdkPaintable *a,
-              GdkPaintable *b)
-{
-  GdkTexture *ta = GDK_TEXTURE (a), *tb = GDK_TEXTURE (b);
-  int w = gdk_texture_get_width (ta), h = gdk_texture_get_height (ta);
-  g_autofree guint8 *pa = g_malloc ((gsize) w * h * 4);
-  g_autofree guint8 *pb = g_malloc ((gsize) w * h * 4);
-  double sum = 0;
-
-  g_assert_cmpint (gdk_texture_get_width (tb), ==, w);
-  g_assert_cmpint (gdk_texture_get_height (tb), ==, h);
-  gdk_texture_download (ta, pa, (gsize) w * 4);
-  gdk_texture_download (tb, pb, (gsize) w * 4);
-  for (gsize i = 0; i < (gsize) w * h * 4; i += 4)
-    for (int c = 0; c < 3; c++)
-      sum += abs (pa[i + c] - pb[i + c]);
-  return sum / ((double) w * h * 3);
+  cs_ui_test_save_png (&ui, texture, name);
 }
 
 /* Tests ------------------------------------------------------------------------------------- */
@@ -332,30 +226,30 @@ test_rows (void)
     return;
   window = open_clip ();
   style = vtoonify_style ();
-  udnie = cs_style_library_lookup (styles, "udnie");
+  udnie = cs_style_library_lookup (ui.styles, "udnie");
   g_assert_nonnull (udnie);
 
-  g_assert_false (gtk_widget_get_visible (child (window, "reference_row")));
-  g_assert_false (gtk_widget_get_visible (child (window, "face_row")));
+  g_assert_false (gtk_widget_get_visible (cs_ui_test_child (window, "reference_row")));
+  g_assert_false (gtk_widget_get_visible (cs_ui_test_child (window, "face_row")));
 
   set_style (window, style);
-  g_assert_true (gtk_widget_get_visible (child (window, "reference_row")));
-  g_assert_true (gtk_widget_get_visible (child (window, "face_row")));
+  g_assert_true (gtk_widget_get_visible (cs_ui_test_child (window, "reference_row")));
+  g_assert_true (gtk_widget_get_visible (cs_ui_test_child (window, "face_row")));
   /* Nothing stabilizes VToonify-D frames: no setting that does nothing. */
-  g_assert_false (gtk_widget_get_visible (child (window, "stability_row")));
-  g_assert_cmpstr (adw_action_row_get_subtitle (child (window, "reference_row")), ==,
+  g_assert_false (gtk_widget_get_visible (cs_ui_test_child (window, "stability_row")));
+  g_assert_cmpstr (adw_action_row_get_subtitle (cs_ui_test_child (window, "reference_row")), ==,
                    cs_style_get_reference_name (style, 0));
-  g_assert_false (gtk_widget_get_sensitive (child (window, "face_reset_button")));
+  g_assert_false (gtk_widget_get_sensitive (cs_ui_test_child (window, "face_reset_button")));
 
   set_style (window, udnie);
-  g_assert_false (gtk_widget_get_visible (child (window, "reference_row")));
-  g_assert_false (gtk_widget_get_visible (child (window, "face_row")));
-  g_assert_true (gtk_widget_get_visible (child (window, "stability_row")));
+  g_assert_false (gtk_widget_get_visible (cs_ui_test_child (window, "reference_row")));
+  g_assert_false (gtk_widget_get_visible (cs_ui_test_child (window, "face_row")));
+  g_assert_true (gtk_widget_get_visible (cs_ui_test_child (window, "stability_row")));
 
   set_style (window, NULL);
-  g_assert_false (gtk_widget_get_visible (child (window, "reference_row")));
-  g_assert_false (gtk_widget_get_visible (child (window, "face_row")));
-  close_window (window);
+  g_assert_false (gtk_widget_get_visible (cs_ui_test_child (window, "reference_row")));
+  g_assert_false (gtk_widget_get_visible (cs_ui_test_child (window, "face_row")));
+  cs_ui_test_close_window (window);
 }
 
 static gboolean
@@ -408,14 +302,15 @@ test_picker (void)
   n = cs_style_get_n_references (style);
   g_assert_cmpuint (n, >=, 3);
 
-  picker = CS_REFERENCE_PICKER (gtk_menu_button_get_popover (child (window, "reference_button")));
+  picker = CS_REFERENCE_PICKER (gtk_menu_button_get_popover (cs_ui_test_child (window, "reference_button")));
   g_assert_nonnull (picker);
   /* The row's picture comes while the popover is closed. */
-  wait_until (row_has_picture, child (window, "reference_picture"), 300, "the reference row's picture");
+  cs_ui_test_wait_until (row_has_picture, cs_ui_test_child (window, "reference_picture"), 300,
+                         "the reference row's picture");
 
   g_timer_start (timer);
-  gtk_menu_button_popup (child (window, "reference_button"));
-  iterate (20);
+  gtk_menu_button_popup (cs_ui_test_child (window, "reference_button"));
+  cs_ui_test_iterate (20);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (picker)));
   model = cs_reference_picker_get_model (picker);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, n);
@@ -425,10 +320,11 @@ test_picker (void)
 
       g_assert_cmpstr (gtk_string_object_get_string (item), ==, cs_style_get_reference_name (style, i));
     }
-  wait_until (all_cards_rendered, picker, 300, "every reference card's picture");
+  cs_ui_test_wait_until (all_cards_rendered, picker, 300, "every reference card's picture");
   g_test_message ("%u reference cards rendered in %.0f ms (%.0f ms a card)", n,
                   g_timer_elapsed (timer, NULL) * 1000, g_timer_elapsed (timer, NULL) * 1000 / n);
-  diff = picture_diff (cs_reference_picker_get_picture (picker, 0), cs_reference_picker_get_picture (picker, 1));
+  diff = cs_ui_test_texture_diff (GDK_TEXTURE (cs_reference_picker_get_picture (picker, 0)),
+                                  GDK_TEXTURE (cs_reference_picker_get_picture (picker, 1)));
   g_test_message ("reference 0 vs. 1 on the frame: mean |Δ| %.1f", diff);
   g_assert_cmpfloat (diff, >, 1.0);
   screenshot (window, GTK_WIDGET (picker), "vtoonify-reference-picker.png");
@@ -437,17 +333,17 @@ test_picker (void)
   g_assert_cmpuint (cs_segment_get_reference (segment (window)), ==, 0);
   g_assert_false (cs_reference_picker_choose (picker, n));
   g_assert_true (cs_reference_picker_choose (picker, 2));
-  iterate (20);
-  wait_until (popover_closed, picker, 10, "the picker to close");
+  cs_ui_test_iterate (20);
+  cs_ui_test_wait_until (popover_closed, picker, 10, "the picker to close");
   g_assert_cmpuint (cs_segment_get_reference (segment (window)), ==, 2);
-  g_assert_cmpstr (adw_action_row_get_subtitle (child (window, "reference_row")), ==,
+  g_assert_cmpstr (adw_action_row_get_subtitle (cs_ui_test_child (window, "reference_row")), ==,
                    cs_style_get_reference_name (style, 2));
   g_assert_cmpuint (cs_reference_picker_get_reference (picker), ==, 2);
-  g_assert_true (gtk_picture_get_paintable (child (window, "reference_picture")) ==
+  g_assert_true (gtk_picture_get_paintable (cs_ui_test_child (window, "reference_picture")) ==
                  cs_reference_picker_get_picture (picker, 2));
   undo (window);
   g_assert_cmpuint (cs_segment_get_reference (segment (window)), ==, 0);
-  g_assert_cmpstr (adw_action_row_get_subtitle (child (window, "reference_row")), ==,
+  g_assert_cmpstr (adw_action_row_get_subtitle (cs_ui_test_child (window, "reference_row")), ==,
                    cs_style_get_reference_name (style, 0));
 
   /* Another face rectangle: the cards render again, with its code. */
@@ -458,11 +354,11 @@ test_picker (void)
 
     g_assert_true (cs_project_set_face (cs_window_get_project (window), 0, &face, &error));
     g_assert_no_error (error);
-    iterate (20);
+    cs_ui_test_iterate (20);
     g_assert_null (cs_reference_picker_get_picture (picker, 0));
-    gtk_menu_button_popup (child (window, "reference_button"));
-    wait_until (all_cards_rendered, picker, 300, "the cards for the new face");
-    diff = picture_diff (centred, cs_reference_picker_get_picture (picker, 0));
+    gtk_menu_button_popup (cs_ui_test_child (window, "reference_button"));
+    cs_ui_test_wait_until (all_cards_rendered, picker, 300, "the cards for the new face");
+    diff = cs_ui_test_texture_diff (GDK_TEXTURE (centred), GDK_TEXTURE (cs_reference_picker_get_picture (picker, 0)));
     g_test_message ("reference 0, centred square vs. a corner face: mean |Δ| %.1f", diff);
     g_assert_cmpfloat (diff, >, 0.5);
   }
@@ -471,17 +367,17 @@ test_picker (void)
   {
     g_autoptr(GdkPaintable) first = g_object_ref (cs_reference_picker_get_picture (picker, 1));
 
-    cs_timeline_view_set_playhead (child (window, "timeline_view"), 150);
-    iterate (10);
+    cs_timeline_view_set_playhead (cs_ui_test_child (window, "timeline_view"), 150);
+    cs_ui_test_iterate (10);
     g_assert_cmpint (cs_reference_picker_get_frame (picker), ==, 0);
-    wait_until (picker_at_150, picker, 10, "the picker to follow the playhead");
-    wait_until (all_cards_rendered, picker, 300, "the cards at frame 150");
-    diff = picture_diff (first, cs_reference_picker_get_picture (picker, 1));
+    cs_ui_test_wait_until (picker_at_150, picker, 10, "the picker to follow the playhead");
+    cs_ui_test_wait_until (all_cards_rendered, picker, 300, "the cards at frame 150");
+    diff = cs_ui_test_texture_diff (GDK_TEXTURE (first), GDK_TEXTURE (cs_reference_picker_get_picture (picker, 1)));
     g_test_message ("reference 1, frame 0 vs. 150: mean |Δ| %.1f", diff);
     g_assert_cmpfloat (diff, >, 0.5);
   }
   gtk_popover_popdown (GTK_POPOVER (picker));
-  close_window (window);
+  cs_ui_test_close_window (window);
 }
 
 static void
@@ -493,7 +389,7 @@ face_point (CsWindow *window,
 {
   graphene_rect_t r;
 
-  g_assert_true (cs_preview_view_get_face_widget_rect (child (window, "preview_view"), &r));
+  g_assert_true (cs_preview_view_get_face_widget_rect (cs_ui_test_child (window, "preview_view"), &r));
   *x = r.origin.x + fx * r.size.width;
   *y = r.origin.y + fy * r.size.height;
 }
@@ -540,7 +436,7 @@ test_face (void)
   if (!can_run ())
     return;
   window = open_clip ();
-  view = child (window, "preview_view");
+  view = cs_ui_test_child (window, "preview_view");
   source = cs_project_get_source (cs_window_get_project (window));
   width = cs_source_clip_get_width (source);
   height = cs_source_clip_get_height (source);
@@ -551,8 +447,8 @@ test_face (void)
   face_point (window, 0.5, 0.5, &x, &y);
   g_assert_false (cs_preview_view_face_press (view, x, y));
 
-  gtk_toggle_button_set_active (child (window, "face_edit_button"), TRUE);
-  iterate (10);
+  gtk_toggle_button_set_active (cs_ui_test_child (window, "face_edit_button"), TRUE);
+  cs_ui_test_iterate (10);
   g_assert_true (cs_preview_view_get_face_editing (view));
   g_assert_true (cs_preview_view_get_face (view, &shown));
   g_assert_cmpint (shown.width, ==, side);
@@ -567,7 +463,7 @@ test_face (void)
   g_assert_true (cs_preview_view_face_press (view, x + 3, y - 2));
   cs_preview_view_face_motion (view, x + 3 - frame.size.width * 0.3, y - 2 - frame.size.height * 0.2);
   cs_preview_view_face_release (view);
-  iterate (20);
+  cs_ui_test_iterate (20);
   g_assert_true (cs_segment_get_face (segment (window), &face));
   g_test_message ("after the corner drag: %d,%d %d × %d", face.x, face.y, face.width, face.height);
   g_assert_cmpint (face.width, ==, face.height);
@@ -575,14 +471,14 @@ test_face (void)
   g_assert_cmpint (face.y, ==, (height - side) / 2);
   /* The square follows the pointer's larger side: the smaller shrink. */
   g_assert_cmpint (abs (face.width - (int) lround (side - MIN (0.3 * width, 0.2 * height))), <=, 2);
-  g_assert_true (gtk_widget_get_sensitive (child (window, "face_reset_button")));
+  g_assert_true (gtk_widget_get_sensitive (cs_ui_test_child (window, "face_reset_button")));
 
   /* Move it far past the top-left corner: it stops at the frame's edges. */
   face_point (window, 0.5, 0.5, &x, &y);
   g_assert_true (cs_preview_view_face_press (view, x, y));
   cs_preview_view_face_motion (view, x - 2 * frame.size.width, y - 2 * frame.size.height);
   cs_preview_view_face_release (view);
-  iterate (20);
+  cs_ui_test_iterate (20);
   {
     CsFaceRect moved;
 
@@ -599,7 +495,7 @@ test_face (void)
   g_assert_true (cs_preview_view_face_press (view, x, y));
   cs_preview_view_face_motion (view, x + 3 * frame.size.width, y + 3 * frame.size.height);
   cs_preview_view_face_release (view);
-  iterate (20);
+  cs_ui_test_iterate (20);
   {
     CsFaceRect grown;
 
@@ -644,10 +540,10 @@ test_face (void)
   g_assert_true (cs_preview_view_face_press (view, x, y));
   cs_preview_view_face_motion (view, x + 10, y);
   cs_preview_view_face_release (view);
-  iterate (20);
+  cs_ui_test_iterate (20);
   g_assert_true (cs_segment_get_face (segment (window), &face));
-  g_signal_emit_by_name (child (window, "face_reset_button"), "clicked");
-  iterate (20);
+  g_signal_emit_by_name (cs_ui_test_child (window, "face_reset_button"), "clicked");
+  cs_ui_test_iterate (20);
   g_assert_false (cs_segment_get_face (segment (window), &face));
 
   /* A smaller face, dragged off the edges: what the screenshot shows. */
@@ -655,116 +551,69 @@ test_face (void)
   g_assert_true (cs_preview_view_face_press (view, x, y));
   cs_preview_view_face_motion (view, x - frame.size.width * 0.35, y - frame.size.height * 0.35);
   cs_preview_view_face_release (view);
-  iterate (20);
+  cs_ui_test_iterate (20);
   face_point (window, 0.5, 0.5, &x, &y);
   g_assert_true (cs_preview_view_face_press (view, x, y));
   cs_preview_view_face_motion (view, x + frame.size.width * 0.12, y + frame.size.height * 0.1);
   screenshot (window, NULL, "vtoonify-face-editing.png");
   cs_preview_view_face_release (view);
-  iterate (20);
+  cs_ui_test_iterate (20);
   g_assert_true (cs_segment_get_face (segment (window), &face));
   g_assert_cmpint (face.x, >, 0);
   g_assert_cmpint (face.y, >, 0);
 
   /* Escape ends editing, and passes on when nothing is being edited. */
   g_assert_true (press_escape (view));
-  iterate (10);
+  cs_ui_test_iterate (10);
   g_assert_false (cs_preview_view_get_face_editing (view));
-  g_assert_false (gtk_toggle_button_get_active (child (window, "face_edit_button")));
+  g_assert_false (gtk_toggle_button_get_active (cs_ui_test_child (window, "face_edit_button")));
   g_assert_false (press_escape (view));
   face_point (window, 0.5, 0.5, &x, &y);
   g_assert_false (cs_preview_view_face_press (view, x, y));
-  gtk_toggle_button_set_active (child (window, "face_edit_button"), TRUE);
-  iterate (10);
+  gtk_toggle_button_set_active (cs_ui_test_child (window, "face_edit_button"), TRUE);
+  cs_ui_test_iterate (10);
 
   /* Another kind of style ends editing and hides the rows. */
-  set_style (window, cs_style_library_lookup (styles, "udnie"));
+  set_style (window, cs_style_library_lookup (ui.styles, "udnie"));
   g_assert_false (cs_preview_view_get_face_editing (view));
-  g_assert_false (gtk_widget_get_visible (child (window, "face_row")));
-  close_window (window);
+  g_assert_false (gtk_widget_get_visible (cs_ui_test_child (window, "face_row")));
+  cs_ui_test_close_window (window);
 }
 
 /* Set-up ------------------------------------------------------------------------------------ */
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *entry = g_build_filename (path, name, NULL);
-
-      if (g_file_test (entry, G_FILE_TEST_IS_DIR) && !g_file_test (entry, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (entry);
-      else
-        g_unlink (entry);
-    }
-  g_rmdir (path);
-}
 
 /* The VToonify-D style (a link to the material) and Udnie, in one folder. */
 static void
 install_styles (void)
 {
-  g_autofree char *clip = g_build_filename (data_dir, "media", "529.mp4", NULL);
-  g_autofree char *checkpoint = g_build_filename (data_dir, "styles", "ml5", "udnie", NULL);
-  g_autofree char *folder = g_build_filename (tmp_dir, "styles", NULL);
-  g_autofree char *udnie = g_build_filename (folder, "udnie", NULL);
+  g_autofree char *clip = g_build_filename (ui.data_dir, "media", "529.mp4", NULL);
+  g_autofree char *folder = g_build_filename (ui.tmp_dir, "styles", NULL);
   g_autofree char *link = g_build_filename (folder, "vtoonify-d-test", NULL);
   g_autofree char *target = g_build_filename (material, "style", NULL);
   const char *folders[] = { folder, NULL };
-  g_autoptr(GError) error = NULL;
 
-  have_data = g_file_test (clip, G_FILE_TEST_EXISTS) && g_file_test (checkpoint, G_FILE_TEST_IS_DIR);
   g_mkdir_with_parents (folder, 0755);
-  if (have_data && !cs_fst_import (checkpoint, udnie, NULL, NULL, &error))
-    g_error ("Cannot install udnie: %s", error->message);
+  have_data = g_file_test (clip, G_FILE_TEST_EXISTS) && cs_ui_test_install_ml5 (&ui, "udnie", NULL, folder);
   if (skip_reason == NULL && symlink (target, link) != 0)
     g_error ("Cannot link %s: %s", target, g_strerror (errno));
-  styles = cs_style_library_new_for_search_path (folders);
+  ui.styles = cs_style_library_new_for_search_path (folders);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GError) error = NULL;
-  const char *build_dir;
   int status;
 
-  g_test_init (&argc, &argv, NULL);
-  gtk_init ();
-  adw_init ();
-
-  data_dir = g_strdup (g_getenv ("CELSHADE_TEST_DATA"));
-  if (data_dir == NULL)
-    data_dir = g_build_filename (CS_SOURCE_DIR, "..", "shared", "data", NULL);
-  tmp_dir = g_dir_make_tmp ("celshade-vtoonify-ui-XXXXXX", NULL);
-  build_dir = g_getenv ("G_TEST_BUILDDIR");
-  shots_dir = g_build_filename (build_dir != NULL ? build_dir : ".", "screenshots", NULL);
-  g_mkdir_with_parents (shots_dir, 0755);
+  cs_ui_test_init (&ui, &argc, &argv, "celshade-vtoonify-ui-XXXXXX");
   make_material ();
-
-  cs_app_register_resource ();
-  app = cs_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
   install_styles ();
 
   g_test_add_func ("/vtoonify-ui/rows", test_rows);
   g_test_add_func ("/vtoonify-ui/picker", test_picker);
   g_test_add_func ("/vtoonify-ui/face", test_face);
-  status = g_test_run ();
+  status = cs_ui_test_run (&ui);
 
-  g_clear_object (&styles);
-  g_clear_object (&app);
-  remove_tree (tmp_dir);
-  g_free (tmp_dir);
-  g_free (shots_dir);
-  g_free (data_dir);
   g_free (material);
   g_free (skip_reason);
   return status;
