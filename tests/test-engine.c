@@ -389,6 +389,77 @@ test_conv_batch_norm (void)
   g_assert_cmpfloat (rel_error (y, ref, G_N_ELEMENTS (y)), <, 1e-5);
 }
 
+/* A convolution without a bias, then a constant per-channel Add and a
+ * LeakyRelu (how StyleGAN's layers add their bias) become one convolution;
+ * an Add of a whole feature map or of a per-row vector is left alone. */
+static void
+check_bias_add (gboolean transpose, const int64_t *bias_dims, int bias_rank, guint live)
+{
+  const int C = 4, OC = 6, H = 5, W = 7;
+  g_autoptr(CsOnnxWriter) wr = cs_onnx_writer_new ("bias", 13);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(CsNetwork) net = NULL;
+  g_autoptr(GError) error = NULL;
+  float w[6 * 4 * 9], v[6 * 7], x[4 * 5 * 7], y[6 * 5 * 7];
+  double ref[6 * 5 * 7];
+  guint32 seed = 11;
+  int64_t wd[4] = { transpose ? C : OC, transpose ? OC : C, 3, 3 }, in_dims[4] = { 1, C, H, W };
+  ConvCase cc = { C, OC, H, W, 3, 1, 1, 1, 1, 1, transpose, FALSE, FALSE };
+  gsize n_v = 1;
+
+  for (int i = 0; i < bias_rank; i++)
+    n_v *= bias_dims[i];
+  for (guint i = 0; i < G_N_ELEMENTS (w); i++)
+    w[i] = rnd (&seed) * 0.5f;
+  for (guint i = 0; i < G_N_ELEMENTS (v); i++)
+    v[i] = rnd (&seed);
+  for (guint i = 0; i < G_N_ELEMENTS (x); i++)
+    x[i] = rnd (&seed) * 2.0f;
+  cs_onnx_writer_add_input (wr, "x", "1,4,5,7");
+  cs_onnx_writer_add_output (wr, "y", NULL);
+  cs_onnx_writer_add_float_initializer (wr, "w", wd, 4, w, G_N_ELEMENTS (w));
+  cs_onnx_writer_add_float_initializer (wr, "v", bias_dims, bias_rank, v, n_v);
+  cs_onnx_writer_add_node (wr, transpose ? "ConvTranspose" : "Conv", "conv", CS_ONNX_NAMES ("x", "w"),
+                           CS_ONNX_NAMES ("c"));
+  cs_onnx_writer_node_set_ints (wr, "pads", CS_ONNX_DIMS (1, 1, 1, 1));
+  cs_onnx_writer_add_node (wr, "Add", "bias", CS_ONNX_NAMES ("v", "c"), CS_ONNX_NAMES ("a"));
+  cs_onnx_writer_add_node (wr, "LeakyRelu", "act", CS_ONNX_NAMES ("a"), CS_ONNX_NAMES ("y"));
+  cs_onnx_writer_node_set_float (wr, "alpha", 0.2f);
+  bytes = cs_onnx_writer_serialize (wr);
+  net = cs_network_new_from_bytes (device, bytes, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (cs_network_set_input_shape (net, "x", 4, in_dims, &error));
+  g_assert_true (cs_network_prepare (net, CS_PRECISION_FP32, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cs_network_get_n_live_nodes (net), ==, live);
+  g_assert_true (cs_network_set_input (net, "x", x, G_N_ELEMENTS (x), &error));
+  g_assert_true (cs_network_run (net, NULL, &error));
+  g_assert_true (cs_network_get_output (net, 0, y, G_N_ELEMENTS (y), &error));
+  if (transpose)
+    ref_deconv (&cc, x, w, NULL, ref, H, W);
+  else
+    ref_conv (&cc, x, w, NULL, ref, H, W);
+  for (int o = 0; o < OC; o++)
+    for (int yy = 0; yy < H; yy++)
+      for (int xx = 0; xx < W; xx++)
+        {
+          double *r = &ref[(o * H + yy) * W + xx];
+          double a = *r + (n_v == (gsize) OC ? v[o] : v[o * W + xx]);
+          *r = a >= 0 ? a : 0.2 * a;
+        }
+  g_assert_cmpfloat (rel_error (y, ref, G_N_ELEMENTS (y)), <, 1e-5);
+}
+
+static void
+test_conv_bias_add (void)
+{
+  check_bias_add (FALSE, (const int64_t[]) { 1, 6, 1, 1 }, 4, 1);
+  check_bias_add (FALSE, (const int64_t[]) { 6, 1, 1 }, 3, 1);
+  check_bias_add (TRUE, (const int64_t[]) { 1, 6, 1, 1 }, 4, 1);
+  /* Not per channel: the Add stays (and carries the activation). */
+  check_bias_add (FALSE, (const int64_t[]) { 1, 6, 1, 7 }, 4, 2);
+}
+
 /* Shape arithmetic on constants is folded on the host: nothing runs. */
 static void
 test_folding (void)
@@ -713,6 +784,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/kernels/conv-fp16", test_conv_fp16);
   g_test_add_func ("/engine/fusion/residual-block", test_residual_block);
   g_test_add_func ("/engine/fusion/conv-batch-norm", test_conv_batch_norm);
+  g_test_add_func ("/engine/fusion/conv-bias-add", test_conv_bias_add);
   g_test_add_func ("/engine/folding", test_folding);
   g_test_add_func ("/engine/folding/rebind-fp32", test_rebind_fp32);
   g_test_add_func ("/engine/folding/rebind-fp16", test_rebind_fp16);

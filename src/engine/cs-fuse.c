@@ -145,6 +145,7 @@ can_take_residual (const CsNode *n)
 }
 
 static gboolean fold_batch_norm (CsGraph *g, CsNode *conv, CsNode *bn);
+static gboolean fold_bias_add (CsGraph *g, CsNode *conv, CsNode *add, int out);
 
 /* Tries to fold consumer `m` of `n`'s only output into `n`'s epilogue. */
 static gboolean
@@ -155,6 +156,9 @@ try_fuse (CsGraph *g, CsNode *n, guint n_index, CsNode *m)
 
   if ((n->op == CS_OP_CONV || n->op == CS_OP_CONV_TRANSPOSE) && m->op == CS_OP_BATCH_NORM)
     return epilogue_is_identity (n) && n->fused_add < 0 && fold_batch_norm (g, n, m);
+  if ((n->op == CS_OP_CONV || n->op == CS_OP_CONV_TRANSPOSE) && m->op == CS_OP_ADD &&
+      epilogue_is_identity (n) && n->fused_add < 0 && fold_bias_add (g, n, m, out))
+    return TRUE;
   if (is_pure_epilogue (m))
     {
       if (epilogue_is_identity (n))
@@ -218,6 +222,50 @@ try_fuse (CsGraph *g, CsNode *n, guint n_index, CsNode *m)
 mul:
   n->post_mul *= s;
   n->post_add *= s;
+  return TRUE;
+}
+
+/* Folds a constant per-channel Add after a convolution into its bias:
+ * StyleGAN-like layers convolve without a bias and add one afterwards,
+ * which would otherwise be a pass over the whole feature map of its own. */
+static gboolean
+fold_bias_add (CsGraph *g, CsNode *conv, CsNode *add, int out)
+{
+  int k = add->inputs[0] == out ? 1 : 0;
+  const CsTensor *v = const_input (g, add, k), *o = cs_graph_tensor (g, out);
+  const CsTensor *b = NULL;
+  int64_t oc;
+  int bid;
+  CsTensor *nb;
+
+  if (add->n_inputs != 2 || add->inputs[k] == out || v == NULL || o->rank < 2 || v->rank > o->rank ||
+      v->rank < o->rank - 1)
+    return FALSE;
+  oc = o->dims[1];
+  /* v broadcasts along every axis but the channels'. */
+  for (int i = 0; i < v->rank; i++)
+    {
+      int axis = o->rank - v->rank + i;
+      if (v->dims[i] != (axis == 1 ? oc : 1))
+        return FALSE;
+    }
+  if (conv->n_inputs > 2 && conv->inputs[2] >= 0 && (b = const_input (g, conv, 2)) == NULL)
+    return FALSE;
+  if (b != NULL && (int64_t) cs_tensor_numel (b) != oc)
+    return FALSE;
+
+  bid = cs_graph_add_tensor (g, NULL, CS_DTYPE_FLOAT);
+  /* add_tensor may grow the array: look everything up again. */
+  v = cs_graph_tensor (g, add->inputs[k]);
+  b = conv->n_inputs > 2 && conv->inputs[2] >= 0 ? cs_graph_tensor (g, conv->inputs[2]) : NULL;
+  nb = cs_graph_tensor (g, bid);
+  nb->rank = 1;
+  nb->dims[0] = oc;
+  nb->data = g_new (float, oc);
+  for (int64_t c = 0; c < oc; c++)
+    ((float *) nb->data)[c] = (b != NULL ? ((const float *) b->data)[c] : 0.0f) + ((const float *) v->data)[c];
+  conv->inputs[2] = bid;
+  conv->n_inputs = MAX (conv->n_inputs, 3);
   return TRUE;
 }
 
