@@ -685,6 +685,131 @@ test_rebind_replan (void)
   check_rebind (CS_PRECISION_FP32, TRUE);
 }
 
+/* An adaptive instance norm and a convolution whose bias follows as an Add,
+ * every per-channel value from a bound code: fusion leaves one
+ * normalization and one convolution, and a new code refreshes the values it
+ * folded into them without a new plan. */
+static GBytes *
+adain_model (const float *gm, const float *bt, const float *q, const float *w)
+{
+  g_autoptr(CsOnnxWriter) wr = cs_onnx_writer_new ("adain", 13);
+  const float ones[RB_C] = { 1, 1, 1, 1, 1, 1, 1, 1 }, zeros[RB_C] = { 0 };
+
+  cs_onnx_writer_add_input (wr, "x", "1," G_STRINGIFY (RB_C) ",h,w");
+  cs_onnx_writer_add_input (wr, "code", "1," G_STRINGIFY (RB_S));
+  cs_onnx_writer_add_output (wr, "y", NULL);
+  cs_onnx_writer_add_float_initializer (wr, "G", CS_ONNX_DIMS (RB_S, RB_C), gm, RB_S * RB_C);
+  cs_onnx_writer_add_float_initializer (wr, "Bt", CS_ONNX_DIMS (RB_S, RB_C), bt, RB_S * RB_C);
+  cs_onnx_writer_add_float_initializer (wr, "Q", CS_ONNX_DIMS (RB_S, RB_OC), q, RB_S * RB_OC);
+  cs_onnx_writer_add_float_initializer (wr, "W", CS_ONNX_DIMS (RB_OC, RB_C, 3, 3), w, RB_OC * RB_C * 9);
+  cs_onnx_writer_add_float_initializer (wr, "ones", CS_ONNX_DIMS (RB_C), ones, RB_C);
+  cs_onnx_writer_add_float_initializer (wr, "zeros", CS_ONNX_DIMS (RB_C), zeros, RB_C);
+  cs_onnx_writer_add_float_initializer (wr, "one", CS_ONNX_DIMS (1), (const float[]) { 1.0f }, 1);
+  cs_onnx_writer_add_int64_initializer (wr, "s4", CS_ONNX_DIMS (4), (const int64_t[]) { 1, RB_C, 1, 1 }, 4);
+  cs_onnx_writer_add_int64_initializer (wr, "so", CS_ONNX_DIMS (4), (const int64_t[]) { 1, RB_OC, 1, 1 }, 4);
+  cs_onnx_writer_add_node (wr, "MatMul", "g", CS_ONNX_NAMES ("code", "G"), CS_ONNX_NAMES ("g"));
+  cs_onnx_writer_add_node (wr, "Add", "g1", CS_ONNX_NAMES ("g", "one"), CS_ONNX_NAMES ("g1"));
+  cs_onnx_writer_add_node (wr, "Reshape", "g4", CS_ONNX_NAMES ("g1", "s4"), CS_ONNX_NAMES ("g4"));
+  cs_onnx_writer_add_node (wr, "MatMul", "b", CS_ONNX_NAMES ("code", "Bt"), CS_ONNX_NAMES ("b"));
+  cs_onnx_writer_add_node (wr, "Reshape", "b4", CS_ONNX_NAMES ("b", "s4"), CS_ONNX_NAMES ("b4"));
+  cs_onnx_writer_add_node (wr, "MatMul", "q", CS_ONNX_NAMES ("code", "Q"), CS_ONNX_NAMES ("qq"));
+  cs_onnx_writer_add_node (wr, "Reshape", "q4", CS_ONNX_NAMES ("qq", "so"), CS_ONNX_NAMES ("q4"));
+  cs_onnx_writer_add_node (wr, "InstanceNormalization", "norm", CS_ONNX_NAMES ("x", "ones", "zeros"),
+                           CS_ONNX_NAMES ("n"));
+  cs_onnx_writer_add_node (wr, "Mul", "gamma", CS_ONNX_NAMES ("g4", "n"), CS_ONNX_NAMES ("ng"));
+  cs_onnx_writer_add_node (wr, "Add", "beta", CS_ONNX_NAMES ("ng", "b4"), CS_ONNX_NAMES ("nb"));
+  cs_onnx_writer_add_node (wr, "Conv", "conv", CS_ONNX_NAMES ("nb", "W"), CS_ONNX_NAMES ("c"));
+  cs_onnx_writer_node_set_ints (wr, "pads", CS_ONNX_DIMS (1, 1, 1, 1));
+  cs_onnx_writer_add_node (wr, "Add", "bias", CS_ONNX_NAMES ("c", "q4"), CS_ONNX_NAMES ("y"));
+  return cs_onnx_writer_serialize (wr);
+}
+
+static void
+adain_reference (const float *gm, const float *bt, const float *q, const float *w, const float *x,
+                 const float *code, double *y)
+{
+  float normed[RB_C * RB_H * RB_W];
+  ConvCase cc = { RB_C, RB_OC, RB_H, RB_W, 3, 1, 1, 1, 1, 1, FALSE, FALSE, FALSE };
+  const int plane = RB_H * RB_W;
+
+  for (int c = 0; c < RB_C; c++)
+    {
+      double mean = 0, var = 0, g = 1, b = 0;
+      for (int i = 0; i < plane; i++)
+        mean += x[c * plane + i];
+      mean /= plane;
+      for (int i = 0; i < plane; i++)
+        var += (x[c * plane + i] - mean) * (x[c * plane + i] - mean);
+      var /= plane;
+      for (int k = 0; k < RB_S; k++)
+        {
+          g += (double) code[k] * gm[k * RB_C + c];
+          b += (double) code[k] * bt[k * RB_C + c];
+        }
+      for (int i = 0; i < plane; i++)
+        normed[c * plane + i] = (float) (g * (x[c * plane + i] - mean) / sqrt (var + 1e-5) + b);
+    }
+  ref_conv (&cc, normed, w, NULL, y, RB_H, RB_W);
+  for (int o = 0; o < RB_OC; o++)
+    {
+      double bias = 0;
+      for (int k = 0; k < RB_S; k++)
+        bias += (double) code[k] * q[k * RB_OC + o];
+      for (int i = 0; i < plane; i++)
+        y[o * plane + i] += bias;
+    }
+}
+
+static void
+test_rebind_adain (void)
+{
+  float gm[RB_S * RB_C], bt[RB_S * RB_C], q[RB_S * RB_OC], w[RB_OC * RB_C * 9];
+  float x[RB_C * RB_H * RB_W], code[2][RB_S], y[RB_OC * RB_H * RB_W], y_fresh[RB_OC * RB_H * RB_W];
+  double ref[RB_OC * RB_H * RB_W];
+  const int64_t xdims[4] = { 1, RB_C, RB_H, RB_W }, cdims[2] = { 1, RB_S };
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(CsNetwork) net = NULL;
+  g_autoptr(CsNetwork) fresh = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 state = 3;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (gm); i++) { gm[i] = 0.3f * rnd (&state); bt[i] = rnd (&state); }
+  for (gsize i = 0; i < G_N_ELEMENTS (q); i++) q[i] = rnd (&state);
+  for (gsize i = 0; i < G_N_ELEMENTS (w); i++) w[i] = rnd (&state);
+  for (gsize i = 0; i < G_N_ELEMENTS (x); i++) x[i] = 2.0f * rnd (&state);
+  for (int c = 0; c < 2; c++)
+    for (int k = 0; k < RB_S; k++)
+      code[c][k] = rnd (&state);
+
+  bytes = adain_model (gm, bt, q, w);
+  net = cs_network_new_from_bytes (device, bytes, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (cs_network_set_input_shape (net, "x", 4, xdims, &error));
+  for (int c = 0; c < 2; c++)
+    {
+      g_assert_true (cs_network_bind_constant (net, "code", CS_DTYPE_FLOAT, 2, cdims, code[c], &error));
+      g_assert_true (cs_network_prepare (net, CS_PRECISION_FP32, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (cs_network_get_n_live_nodes (net), ==, 2);
+      g_assert_true (cs_network_set_input (net, "x", x, G_N_ELEMENTS (x), &error));
+      g_assert_true (cs_network_run (net, NULL, &error));
+      g_assert_true (cs_network_get_output (net, 0, y, G_N_ELEMENTS (y), &error));
+      adain_reference (gm, bt, q, w, x, code[c], ref);
+      g_assert_cmpfloat (rel_error (y, ref, G_N_ELEMENTS (y)), <, 1e-5);
+    }
+  g_assert_cmpuint (cs_network_get_n_plans (net), ==, 1);
+
+  fresh = cs_network_new_from_bytes (device, bytes, NULL, &error);
+  g_assert_true (cs_network_set_input_shape (fresh, "x", 4, xdims, &error));
+  g_assert_true (cs_network_bind_constant (fresh, "code", CS_DTYPE_FLOAT, 2, cdims, code[1], &error));
+  g_assert_true (cs_network_prepare (fresh, CS_PRECISION_FP32, &error));
+  g_assert_true (cs_network_set_input (fresh, "x", x, G_N_ELEMENTS (x), &error));
+  g_assert_true (cs_network_run (fresh, NULL, &error));
+  g_assert_true (cs_network_get_output (fresh, 0, y_fresh, G_N_ELEMENTS (y_fresh), &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (y, sizeof y, y_fresh, sizeof y_fresh);
+}
+
 static void
 test_bad_input (void)
 {
@@ -789,6 +914,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/folding/rebind-fp32", test_rebind_fp32);
   g_test_add_func ("/engine/folding/rebind-fp16", test_rebind_fp16);
   g_test_add_func ("/engine/folding/rebind-replan", test_rebind_replan);
+  g_test_add_func ("/engine/folding/rebind-adain", test_rebind_adain);
   g_test_add_func ("/engine/bad-input", test_bad_input);
   g_test_add_func ("/engine/devices", test_devices);
   ret = g_test_run ();

@@ -74,6 +74,7 @@ cs_graph_reset_epilogues (CsGraph *g)
       n->clip_hi = INFINITY;
       n->fused_add = -1;
       n->packed_weights = -1;
+      n->absorbed = FALSE;
       /* A standalone activation is an identity with an epilogue. */
       switch (n->op)
         {
@@ -146,6 +147,7 @@ can_take_residual (const CsNode *n)
 
 static gboolean fold_batch_norm (CsGraph *g, CsNode *conv, CsNode *bn);
 static gboolean fold_bias_add (CsGraph *g, CsNode *conv, CsNode *add, int out);
+static gboolean fold_norm_affine (CsGraph *g, CsNode *norm, CsNode *m, int out);
 
 /* Tries to fold consumer `m` of `n`'s only output into `n`'s epilogue. */
 static gboolean
@@ -158,6 +160,9 @@ try_fuse (CsGraph *g, CsNode *n, guint n_index, CsNode *m)
     return epilogue_is_identity (n) && n->fused_add < 0 && fold_batch_norm (g, n, m);
   if ((n->op == CS_OP_CONV || n->op == CS_OP_CONV_TRANSPOSE) && m->op == CS_OP_ADD &&
       epilogue_is_identity (n) && n->fused_add < 0 && fold_bias_add (g, n, m, out))
+    return TRUE;
+  if (n->op == CS_OP_INSTANCE_NORM && (m->op == CS_OP_MUL || m->op == CS_OP_ADD) &&
+      epilogue_is_identity (n) && n->fused_add < 0 && fold_norm_affine (g, n, m, out))
     return TRUE;
   if (is_pure_epilogue (m))
     {
@@ -225,47 +230,129 @@ mul:
   return TRUE;
 }
 
-/* Folds a constant per-channel Add after a convolution into its bias:
- * StyleGAN-like layers convolve without a bias and add one afterwards,
- * which would otherwise be a pass over the whole feature map of its own. */
-static gboolean
-fold_bias_add (CsGraph *g, CsNode *conv, CsNode *add, int out)
+/* A float tensor known at load, variable or not. */
+static const CsTensor *
+known_input (CsGraph *g, const CsNode *n, int i)
 {
-  int k = add->inputs[0] == out ? 1 : 0;
-  const CsTensor *v = const_input (g, add, k), *o = cs_graph_tensor (g, out);
-  const CsTensor *b = NULL;
-  int64_t oc;
-  int bid;
-  CsTensor *nb;
+  const CsTensor *t = i < n->n_inputs ? cs_graph_tensor (g, n->inputs[i]) : NULL;
+  return t != NULL && t->data != NULL && t->dtype == CS_DTYPE_FLOAT ? t : NULL;
+}
 
-  if (add->n_inputs != 2 || add->inputs[k] == out || v == NULL || o->rank < 2 || v->rank > o->rank ||
+/* The other input of binary node m, one value per channel of out (which m
+ * reads as its other operand): its id, or -1. */
+static int
+per_channel_operand (CsGraph *g, const CsNode *m, int out)
+{
+  int k = m->inputs[0] == out ? 1 : 0;
+  const CsTensor *v = known_input (g, m, k), *o = cs_graph_tensor (g, out);
+
+  if (m->n_inputs != 2 || m->inputs[k] == out || v == NULL || o->rank < 2 || v->rank > o->rank ||
       v->rank < o->rank - 1)
-    return FALSE;
-  oc = o->dims[1];
-  /* v broadcasts along every axis but the channels'. */
+    return -1;
   for (int i = 0; i < v->rank; i++)
     {
       int axis = o->rank - v->rank + i;
-      if (v->dims[i] != (axis == 1 ? oc : 1))
-        return FALSE;
+      if (v->dims[i] != (axis == 1 ? o->dims[1] : 1))
+        return -1;
     }
-  if (conv->n_inputs > 2 && conv->inputs[2] >= 0 && (b = const_input (g, conv, 2)) == NULL)
-    return FALSE;
-  if (b != NULL && (int64_t) cs_tensor_numel (b) != oc)
-    return FALSE;
+  return m->inputs[k];
+}
 
-  bid = cs_graph_add_tensor (g, NULL, CS_DTYPE_FLOAT);
-  /* add_tensor may grow the array: look everything up again. */
-  v = cs_graph_tensor (g, add->inputs[k]);
-  b = conv->n_inputs > 2 && conv->inputs[2] >= 0 ? cs_graph_tensor (g, conv->inputs[2]) : NULL;
-  nb = cs_graph_tensor (g, bid);
-  nb->rank = 1;
-  nb->dims[0] = oc;
-  nb->data = g_new (float, oc);
-  for (int64_t c = 0; c < oc; c++)
-    ((float *) nb->data)[c] = (b != NULL ? ((const float *) b->data)[c] : 0.0f) + ((const float *) v->data)[c];
-  conv->inputs[2] = bid;
+static void
+compute_derived (CsGraph *g, const CsDerived *d)
+{
+  CsTensor *o = cs_graph_tensor (g, d->out);
+  const CsTensor *a = cs_graph_tensor (g, d->a), *b = cs_graph_tensor (g, d->b);
+  float *out = o->data;
+
+  for (int64_t c = 0; c < o->dims[0]; c++)
+    {
+      float x = a != NULL ? ((const float *) a->data)[c] : (d->op == CS_OP_MUL ? 1.0f : 0.0f);
+      float y = ((const float *) b->data)[c];
+      out[c] = d->op == CS_OP_MUL ? x * y : x + y;
+    }
+}
+
+/* A new [C] constant a op b (a: -1 or C values, b: C values), variable
+ * when either is, remembered so that a refresh can make it again. */
+static int
+derive (CsGraph *g, CsOp op, int a, int b)
+{
+  int id = cs_graph_add_tensor (g, NULL, CS_DTYPE_FLOAT);
+  CsTensor *o = cs_graph_tensor (g, id), *ta = cs_graph_tensor (g, a), *tb = cs_graph_tensor (g, b);
+  CsDerived d = { op, a, b, id };
+
+  o->rank = 1;
+  o->dims[0] = (int64_t) cs_tensor_numel (tb);
+  o->data = g_new (float, MAX (o->dims[0], 1));
+  o->variable = tb->variable || (ta != NULL && ta->variable);
+  compute_derived (g, &d);
+  g_array_append_val (g->derived, d);
+  return id;
+}
+
+void
+cs_graph_rederive (CsGraph *g)
+{
+  for (guint i = 0; i < g->derived->len; i++)
+    {
+      const CsDerived *d = &g_array_index (g->derived, CsDerived, i);
+      CsTensor *a = cs_graph_tensor (g, d->a), *b = cs_graph_tensor (g, d->b);
+
+      if ((a != NULL && a->dirty) || b->dirty)
+        {
+          compute_derived (g, d);
+          cs_graph_tensor (g, d->out)->dirty = TRUE;
+        }
+    }
+}
+
+/* Folds a per-channel Add after a convolution into its bias: StyleGAN-like
+ * layers convolve without a bias and add one afterwards, which would
+ * otherwise be a pass over the whole feature map of its own. */
+static gboolean
+fold_bias_add (CsGraph *g, CsNode *conv, CsNode *add, int out)
+{
+  int v = per_channel_operand (g, add, out), bias = -1;
+
+  if (v < 0)
+    return FALSE;
+  if (conv->n_inputs > 2 && conv->inputs[2] >= 0)
+    {
+      if (known_input (g, conv, 2) == NULL ||
+          cs_tensor_numel (cs_graph_tensor (g, conv->inputs[2])) != cs_tensor_numel (cs_graph_tensor (g, v)))
+        return FALSE;
+      bias = conv->inputs[2];
+    }
+  conv->inputs[2] = derive (g, CS_OP_ADD, bias, v);
   conv->n_inputs = MAX (conv->n_inputs, 3);
+  add->absorbed = TRUE;
+  return TRUE;
+}
+
+/* Folds a per-channel Mul or Add after an instance normalization into its
+ * scale and bias: an adaptive instance norm (gamma · norm (x) + beta, its
+ * gamma and beta from a style code) becomes one normalization. */
+static gboolean
+fold_norm_affine (CsGraph *g, CsNode *norm, CsNode *m, int out)
+{
+  int v = per_channel_operand (g, m, out);
+  const CsTensor *scale = known_input (g, norm, 1), *bias = known_input (g, norm, 2);
+
+  if (v < 0 || norm->n_inputs != 3 || scale == NULL || bias == NULL ||
+      cs_tensor_numel (scale) != cs_tensor_numel (cs_graph_tensor (g, v)) ||
+      cs_tensor_numel (bias) != cs_tensor_numel (scale))
+    return FALSE;
+  if (m->op == CS_OP_MUL)
+    {
+      int s = derive (g, CS_OP_MUL, norm->inputs[1], v);
+      int b = derive (g, CS_OP_MUL, norm->inputs[2], v);
+      norm->inputs[1] = s;
+      norm->inputs[2] = b;
+    }
+  else
+    norm->inputs[2] = derive (g, CS_OP_ADD, norm->inputs[2], v);
+  m->absorbed = TRUE;
   return TRUE;
 }
 

@@ -108,6 +108,7 @@ cs_graph_new (void)
   g_array_set_clear_func (graph->nodes, cs_node_clear);
   graph->inputs = g_array_new (FALSE, FALSE, sizeof (int));
   graph->outputs = g_array_new (FALSE, FALSE, sizeof (int));
+  graph->derived = g_array_new (FALSE, FALSE, sizeof (CsDerived));
   /* The table owns copies of the names, so that a pass which renames a
    * tensor cannot leave a dangling key behind. */
   graph->by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -125,6 +126,7 @@ cs_graph_free (CsGraph *graph)
   g_clear_pointer (&graph->tensors, g_ptr_array_unref);
   g_clear_pointer (&graph->inputs, g_array_unref);
   g_clear_pointer (&graph->outputs, g_array_unref);
+  g_clear_pointer (&graph->derived, g_array_unref);
   g_clear_pointer (&graph->by_name, g_hash_table_unref);
   g_free (graph);
 }

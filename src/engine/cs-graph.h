@@ -167,7 +167,19 @@ typedef struct {
   int      fused_add;  /* tensor added to the output before the activation, -1 if none */
   int      packed_weights; /* constant weights laid out for the kernel, -1 if none */
   gboolean dead;       /* folded or fused away */
+  gboolean absorbed;   /* fused away with its constants kept in CsDerived ones */
 } CsNode;
+
+/* A per-channel constant that fusion made out of others (a bias with an
+ * Add folded in, an instance norm's scale and bias with a Mul folded in):
+ * out[c] = a[c] op b[c]. Kept so that new values of a variable input can
+ * make it again without a new plan. */
+typedef struct {
+  CsOp op;    /* CS_OP_ADD or CS_OP_MUL */
+  int  a;     /* C values, or -1: zeros for ADD, ones for MUL */
+  int  b;     /* C values */
+  int  out;
+} CsDerived;
 
 typedef struct {
   GPtrArray  *tensors;  /* CsTensor* */
@@ -176,6 +188,7 @@ typedef struct {
   GArray     *outputs;  /* int tensor ids */
   GHashTable *by_name;  /* tensor name -> GINT_TO_POINTER (id + 1) */
   int         opset;
+  GArray     *derived;  /* CsDerived, in the order fusion made them */
 } CsGraph;
 
 CsGraph    *cs_graph_new              (void);
@@ -231,8 +244,13 @@ gboolean    cs_graph_refold           (CsGraph *graph, GError **error);
 void        cs_graph_reset_epilogues  (CsGraph *graph);
 
 /* Fuses residual adds, activations and scalar affine maps into the node that
- * produces their input, and folds constant per-channel adds into biases. */
+ * produces their input; folds per-channel adds into convolution biases and
+ * per-channel affine maps into instance normalizations (see CsDerived). */
 void        cs_graph_fuse             (CsGraph *graph);
+
+/* After cs_graph_refold: makes again every derived constant that reads a
+ * dirty tensor, marking it dirty in turn. */
+void        cs_graph_rederive         (CsGraph *graph);
 
 /* Assigns every device tensor an offset in one arena, reusing the memory of
  * tensors that are no longer read. Returns the arena's size in bytes. */

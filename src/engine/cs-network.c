@@ -931,6 +931,7 @@ refresh_constants (CsNetwork *self, gboolean *replan, GError **error)
     }
   if (!cs_graph_refold (g, error))
     return FALSE;
+  cs_graph_rederive (g);
 
   for (guint i = 0; i < g->nodes->len; i++)
     {
@@ -939,10 +940,11 @@ refresh_constants (CsNetwork *self, gboolean *replan, GError **error)
 
       if (n->dead)
         {
-          /* Folded nodes were handled above; one fused into another node
-           * took its constant with it. */
+          /* Folded nodes were handled above, and so were the constants of
+           * one absorbed into another node's; any other fused away took
+           * its constant with it. */
           gboolean folded = o != NULL && o->data != NULL;
-          for (int k = 0; !folded && k < n->n_inputs; k++)
+          for (int k = 0; !folded && !n->absorbed && k < n->n_inputs; k++)
             if (n->inputs[k] >= 0 && cs_graph_tensor (g, n->inputs[k])->dirty)
               goto replan;
           continue;
