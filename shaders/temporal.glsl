@@ -27,7 +27,7 @@ struct Params {
   float mad;         // GPU: mean absolute luma change from the previous frame
   float unsure;      // GPU: share of pixels whose flow is unsure
   uint  cut;         // GPU: 1 when this frame starts a new shot
-  float limit;       // the change (RGB distance, 0..255 a channel) the blend makes with half its pull
+  float adapt;       // how much a change (squared, against the local contrast) lowers the weight
 };
 
 // Whether the flow and the blend have anything to do this frame.

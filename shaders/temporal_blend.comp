@@ -2,7 +2,9 @@
 #extension GL_GOOGLE_include_directive : require
 // The stabilized frame: the network's output mixed, in place, with the
 // previous stabilized frame warped along the backward flow, by a weight of
-// confidence × the weight the stability gives where the flow is sure. The result is also kept (in
+// confidence × the weight the stability gives where the flow is sure,
+// lowered where the output changed much against its local contrast
+// (temporal_contrast.comp). The result is also kept (in
 // this frame's slot) as the next frame's previous one. Where the weight is 0
 // (no previous frame, a scene cut, stability 0, an unsure or out-of-frame
 // flow) the network's output is left exactly as it was.
@@ -15,7 +17,15 @@ layout(binding = 0) buffer History { float history[]; };
 layout(binding = 1) readonly buffer Flow { vec2 flow[]; };
 layout(binding = 2) readonly buffer Confidence { float confidence[]; };
 layout(binding = 3) readonly buffer ParamsBuf { Params q; };
-layout(binding = 4) buffer Styled { sfloat styled[]; };
+layout(binding = 4) readonly buffer Contrast { float contrast[]; };
+layout(binding = 5) buffer Styled { sfloat styled[]; };
+
+// The contrast (luma variance, 0..255 units) every pixel counts as having on
+// top of its own. SSIM's own constant C2 would be 58.5, but its window (11 ×
+// 11) sees more contrast than the 5 × 5 one here, and the smooth areas of a
+// style that barely flickers (dark skies, skin) must not lose their pull to
+// it: with 58.5, tears_of_steel kept half its flicker with every style.
+const float FLAT_CONTRAST = 256.0;
 
 uvec4 lv;
 
@@ -31,6 +41,13 @@ float confidence_at(int x, int y)
   x = clamp(x, 0, int(lv.x) - 1);
   y = clamp(y, 0, int(lv.y) - 1);
   return confidence[uint(y) * lv.x + uint(x)];
+}
+
+float contrast_at(int x, int y)
+{
+  x = clamp(x, 0, int(lv.x) - 1);
+  y = clamp(y, 0, int(lv.y) - 1);
+  return contrast[uint(y) * lv.x + uint(x)];
 }
 
 vec3 history_at(uint base, int x, int y)
@@ -53,7 +70,7 @@ void main()
   vec3 s = vec3(float(styled[i]), float(styled[plane + i]), float(styled[2u * plane + i]));
   s = clamp(s, 0.0, 255.0);
 
-  float w = 0.0;
+  float w = 0.0, k = 0.0;
   vec2 src = vec2(pos);
   if (temporal_active(q) && q.cut == 0u)
     {
@@ -70,6 +87,8 @@ void main()
       bool inside = all(greaterThanEqual(src, vec2(0.0))) && all(lessThanEqual(src, vec2(p.size.zw) - 1.0));
       if (inside)
         w = q.max_weight * c;
+      k = mix(mix(contrast_at(a.x, a.y), contrast_at(a.x + 1, a.y), t.x),
+              mix(contrast_at(a.x, a.y + 1), contrast_at(a.x + 1, a.y + 1), t.x), t.y);
     }
 
   vec3 out_rgb = s;
@@ -81,13 +100,14 @@ void main()
       ivec2 a = ivec2(f0);
       vec3 warped = mix(mix(history_at(prev, a.x, a.y), history_at(prev, a.x + 1, a.y), t.x),
                         mix(history_at(prev, a.x, a.y + 1), history_at(prev, a.x + 1, a.y + 1), t.x), t.y);
-      // The pull towards the previous frame fades where it would change the
-      // frame most: small flicker goes entirely, a large difference (a
-      // style that repaints whole strokes, a flow gone wrong) only in part,
-      // so that the frame keeps its own structure and nothing ghosts.
-      vec3 pull = w * (warped - s);
-      float r = length(pull) / q.limit;
-      out_rgb = s + pull / sqrt(1.0 + r * r);
+      // Where the styled frame changed much against its own contrast while
+      // the input did not, the style repaints there: a full pull would cost
+      // the frame its structure (and a flow gone wrong would ghost), so the
+      // weight falls.
+      vec3 d = warped - s;
+      float contrast_here = k + FLAT_CONTRAST;
+      w *= contrast_here / (contrast_here + q.adapt * dot(d, d) / 3.0);
+      out_rgb = s + w * d;
       for (uint k = 0u; k < 3u; k++)
         styled[k * plane + i] = sfloat(out_rgb[k]);
     }

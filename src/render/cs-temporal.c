@@ -27,7 +27,7 @@ typedef struct {
   float   mad;
   float   unsure;
   guint32 cut;
-  float   limit;
+  float   adapt;
 } TemporalParams;
 
 G_STATIC_ASSERT (sizeof (TemporalParams) == 52);
@@ -52,24 +52,38 @@ G_STATIC_ASSERT (sizeof (TemporalPush) == 128);
 
 /* The weight the previous frame gets where the flow is sure, at stability 1:
  * below 1 so that the output always follows the network. A stability s
- * gives MAX_WEIGHT · (1 − (1 − s)⁴): flicker falls quickly over the first
- * half of the range (at 0.5 the weight is 94 % of the largest), and the
- * second half trades the last of it against lag. */
-#define MAX_WEIGHT 0.97f
+ * gives MAX_WEIGHT · (1 − (1 − s)^WEIGHT_EXPONENT), 0.6 at the default 0.5.
+ * A moderate weight keeps each frame close to the network's own: the
+ * history of a recursive blend weighted near 1 reaches far back, and the
+ * frames drift from what the network painted (SSIM falls) long before the
+ * flicker that remains, most of it where the flow is unsure, goes. The
+ * second half of the range trades that drift for steadiness. */
+#define MAX_WEIGHT 0.95
+#define WEIGHT_EXPONENT 1.44
 /* A scene cut: the mean absolute luma change (0..255) or the share of
  * pixels with unsure flow above these. */
 #define CUT_MEAN_CHANGE 48.0f
 #define CUT_UNSURE 0.6f
 /* Luma change (0..255) at which a pixel's confidence falls to 1/e. */
 #define SIGMA_LUMA 32.0f
-/* Forward-backward tolerance: relative and absolute (flow pixels squared). */
+/* Forward-backward tolerance: relative and absolute (flow pixels squared).
+ * The absolute part is wide: the two directions are estimated on different
+ * templates and disagree by a pixel or two on fine texture where both are
+ * right, and the weight's fall with the output's change (ADAPT) already
+ * keeps a slightly wrong flow from leaving a ghost; only a real
+ * disagreement (an occlusion, a match on another object) takes the blend
+ * away. */
 #define FB_RELATIVE 0.01f
-#define FB_ABSOLUTE 1.0f
-/* The change the blend makes to a pixel (RGB distance, 0..255 a channel) is
- * softly limited around this: it removes flicker of the size most styles
- * have in full, and keeps the frame's own structure where a style repaints
- * whole strokes from frame to frame. */
-#define PULL_LIMIT 36.0f
+#define FB_ABSOLUTE 100.0f
+/* How much the output's change from the warped previous frame (squared,
+ * the mean of the three channels) lowers the weight, against the output's
+ * local contrast: the weight is multiplied by (c + C) / (c + C + ADAPT · d²)
+ * (c the luma variance around the pixel, C FLAT_CONTRAST in
+ * temporal_blend.comp). What the blend
+ * changes costs the frame's structure in proportion to the change over the
+ * contrast around it, so a style that only shimmers is pulled almost fully,
+ * and one that repaints whole strokes from frame to frame keeps them. */
+#define ADAPT 0.3f
 
 #define GROUP 16
 
@@ -96,6 +110,7 @@ struct _CsTemporalPass
   CsBuffer *raw;            /* one level's unsmoothed flow, both ways, vec4 */
   CsBuffer *scratch;        /* one level's flow between smoothing steps, vec2 */
   CsBuffer *confidence;
+  CsBuffer *contrast;       /* the output's local contrast at the flow size */
   CsBuffer *history;        /* two slots of planar RGB float */
   CsBuffer *params;         /* TemporalParams, host-visible */
 
@@ -113,8 +128,8 @@ static void
 cs_temporal_pass_finalize (GObject *object)
 {
   CsTemporalPass *self = CS_TEMPORAL_PASS (object);
-  CsBuffer **buffers[] = { &self->pyramid, &self->flow, &self->raw, &self->scratch, &self->confidence, &self->history,
-                           &self->params };
+  CsBuffer **buffers[] = { &self->pyramid, &self->flow, &self->raw, &self->scratch, &self->confidence, &self->contrast,
+                           &self->history, &self->params };
 
   for (guint i = 0; i < G_N_ELEMENTS (buffers); i++)
     if (*buffers[i] != NULL)
@@ -199,6 +214,7 @@ cs_temporal_pass_new (CsDevice  *device,
       (self->raw = alloc (self, 2ull * self->level[0][0] * self->level[0][1] * 4 * sizeof (float), FALSE, error)) == NULL ||
       (self->scratch = alloc (self, 2ull * self->level[0][0] * self->level[0][1] * 2 * sizeof (float), FALSE, error)) == NULL ||
       (self->confidence = alloc (self, (guint64) self->level[0][0] * self->level[0][1] * sizeof (float), FALSE, error)) == NULL ||
+      (self->contrast = alloc (self, (guint64) self->level[0][0] * self->level[0][1] * sizeof (float), FALSE, error)) == NULL ||
       (self->history = alloc (self, 2ull * 3 * plane * sizeof (float), FALSE, error)) == NULL ||
       (self->params = alloc (self, sizeof (TemporalParams), TRUE, error)) == NULL)
     return NULL;
@@ -334,9 +350,12 @@ build_steps (CsTemporalPass *self)
   st = add_step (steps, "temporal_cut", TENSOR_NONE, 1, 1, 1);
   set_buffers (st, 3, self->pyramid, self->confidence, self->params, NULL, NULL);
   fill_push (self, &st->push, 0);
+  st = add_step (steps, "temporal_contrast", TENSOR_OUTPUT, w0, h0, 1);
+  set_buffers (st, 2, self->contrast, self->params, NULL, NULL, NULL);
+  fill_push (self, &st->push, 0);
   st = add_step (steps, "temporal_blend", TENSOR_OUTPUT, groups_for ((guint32) self->tensor_width),
                  groups_for ((guint32) self->tensor_height), 1);
-  set_buffers (st, 4, self->history, self->flow, self->confidence, self->params, NULL);
+  set_buffers (st, 5, self->history, self->flow, self->confidence, self->params, self->contrast);
   fill_push (self, &st->push, 0);
   return steps;
 }
@@ -632,7 +651,7 @@ cs_temporal_pass_begin_frame (CsTemporalPass *self)
   q->stability = (float) self->stability;
   q->parity = self->parity;
   q->history = self->has_history;
-  q->max_weight = (float) (MAX_WEIGHT * (1.0 - pow (1.0 - self->stability, 4)));
+  q->max_weight = (float) (MAX_WEIGHT * (1.0 - pow (1.0 - self->stability, WEIGHT_EXPONENT)));
   q->cut_mad = CUT_MEAN_CHANGE;
   q->cut_unsure = CUT_UNSURE;
   q->sigma_luma = SIGMA_LUMA;
@@ -641,7 +660,7 @@ cs_temporal_pass_begin_frame (CsTemporalPass *self)
   q->mad = 0.0f;
   q->unsure = 0.0f;
   q->cut = 0;
-  q->limit = PULL_LIMIT;
+  q->adapt = ADAPT;
 }
 
 void

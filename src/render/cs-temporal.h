@@ -7,17 +7,18 @@
  * (coarse-to-fine Lucas–Kanade, both directions), keeps where the two
  * directions agree and the input did not change much, warps the previous
  * stabilized output along the flow and mixes it into the network's output,
- * in place, by a weight that grows with the stability and falls with the
- * confidence, softly limited so that no pixel moves far from the network's
- * own (a style that repaints whole strokes keeps its structure, and a wrong
- * flow cannot leave a ghost). It resets by itself at scene cuts,
+ * in place, by a weight that grows with the stability, falls with the
+ * confidence, and falls where the output changed much against its own local
+ * contrast (a style that repaints whole strokes keeps its structure, one
+ * that only shimmers is steadied fully). It resets by itself at scene cuts,
  * detected on the input, and on request (a seek, a hard cut between
  * segments). Stability 0, or no previous frame, leaves the network's output
  * bit for bit as it was.
  *
  * The pass owns its device buffers: two slots (previous and current) of the
- * reduced luma pyramid and of the stabilized RGB frame, the flow and the
- * confidence. Not thread-safe; one pass per network.
+ * reduced luma pyramid and of the stabilized RGB frame, the flow, the
+ * confidence and the output's local contrast. Not thread-safe; one pass
+ * per network.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
