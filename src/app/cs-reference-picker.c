@@ -348,6 +348,21 @@ refresh (CsReferencePicker *self)
     cs_style_thumbnailer_request (self->thumbnailer, NULL, self->frame);
 }
 
+/* Shows the cards of reference again, now that its picture or its
+ * failure came. */
+static void
+show_cards_of (CsReferencePicker *self,
+               guint              reference)
+{
+  GHashTableIter iter;
+  Card *card;
+
+  g_hash_table_iter_init (&iter, self->cards);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &card, NULL))
+    if (card->reference == reference)
+      card_show (self, card);
+}
+
 static void
 on_reference_ready (CsStyleThumbnailer *thumbnailer,
                     const char         *key,
@@ -358,9 +373,6 @@ on_reference_ready (CsStyleThumbnailer *thumbnailer,
                     int                 height,
                     CsReferencePicker  *self)
 {
-  GHashTableIter iter;
-  Card *card;
-
   g_assert (CS_IS_REFERENCE_PICKER (self));
 
   /* Pictures of other frames or faces stay cached for when they come back;
@@ -369,10 +381,7 @@ on_reference_ready (CsStyleThumbnailer *thumbnailer,
       g_strcmp0 (key, cs_style_thumbnailer_style_key (self->style)) != 0 ||
       picture_for (self, reference) == NULL)
     return;
-  g_hash_table_iter_init (&iter, self->cards);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &card, NULL))
-    if (card->reference == reference)
-      card_show (self, card);
+  show_cards_of (self, reference);
   if (reference == self->reference)
     update_current_picture (self);
 }
@@ -385,9 +394,6 @@ on_reference_failed (CsStyleThumbnailer *thumbnailer,
                      const char         *message,
                      CsReferencePicker  *self)
 {
-  GHashTableIter iter;
-  Card *card;
-
   g_assert (CS_IS_REFERENCE_PICKER (self));
 
   if (self->style == NULL || frame != self->frame ||
@@ -395,10 +401,7 @@ on_reference_failed (CsStyleThumbnailer *thumbnailer,
     return;
   g_debug ("%s", message);
   g_hash_table_insert (self->failed, KEY (reference), g_strdup (message));
-  g_hash_table_iter_init (&iter, self->cards);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &card, NULL))
-    if (card->reference == reference)
-      card_show (self, card);
+  show_cards_of (self, reference);
 }
 
 /* The plain frame, shown dimmed under the spinners. */

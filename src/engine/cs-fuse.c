@@ -25,14 +25,22 @@ clip_is_open (const CsNode *n)
   return isinf (n->clip_lo) && isinf (n->clip_hi);
 }
 
+/* A float tensor known at load, variable or not. */
+static const CsTensor *
+known_input (CsGraph *g, const CsNode *n, int i)
+{
+  const CsTensor *t = i < n->n_inputs ? cs_graph_tensor (g, n->inputs[i]) : NULL;
+  return t != NULL && t->data != NULL && t->dtype == CS_DTYPE_FLOAT ? t : NULL;
+}
+
 /* A float constant that fusion may bake into another node's weights or
  * push constants: a variable one (a bound degree) stays a tensor the device
  * reads, so that a new value needs no new plan. */
 static const CsTensor *
 const_input (CsGraph *g, const CsNode *n, int i)
 {
-  const CsTensor *t = i < n->n_inputs ? cs_graph_tensor (g, n->inputs[i]) : NULL;
-  return t != NULL && t->data != NULL && t->dtype == CS_DTYPE_FLOAT && !t->variable ? t : NULL;
+  const CsTensor *t = known_input (g, n, i);
+  return t != NULL && !t->variable ? t : NULL;
 }
 
 static gboolean
@@ -50,8 +58,8 @@ scalar_const (CsGraph *g, const CsNode *n, int i, float *v)
 static gboolean
 clip_bound (CsGraph *g, const CsNode *n, int i, float *v)
 {
-  const CsTensor *t = i < n->n_inputs ? cs_graph_tensor (g, n->inputs[i]) : NULL;
-  if (t == NULL || t->data == NULL || t->dtype != CS_DTYPE_FLOAT || cs_tensor_numel (t) != 1)
+  const CsTensor *t = known_input (g, n, i);
+  if (t == NULL || cs_tensor_numel (t) != 1)
     return FALSE;
   *v = ((float *) t->data)[0];
   return TRUE;
@@ -228,14 +236,6 @@ mul:
   n->post_mul *= s;
   n->post_add *= s;
   return TRUE;
-}
-
-/* A float tensor known at load, variable or not. */
-static const CsTensor *
-known_input (CsGraph *g, const CsNode *n, int i)
-{
-  const CsTensor *t = i < n->n_inputs ? cs_graph_tensor (g, n->inputs[i]) : NULL;
-  return t != NULL && t->data != NULL && t->dtype == CS_DTYPE_FLOAT ? t : NULL;
 }
 
 /* The other input of binary node m, one value per channel of out (which m
