@@ -306,26 +306,47 @@ test_bad_input (void)
   g_assert_false (g_file_test (output, G_FILE_TEST_EXISTS));
 }
 
-/* Interrupted mid-render: the existing destination stays as it was and no
- * partial file is left beside it. */
+/* Waits until process @pid handles SIGINT itself (Linux's /proc tells), so
+ * that a signal sent then tests the program rather than the moment it
+ * reached main(). */
 static void
-test_interrupt (void)
+wait_catches_sigint (GPid pid)
 {
-  const char *const args[] = { "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-t", "8",
-                               "-c:v", "libx264", "-pix_fmt", "yuv420p", NULL };
-  g_autofree char *clip = NULL;
-  g_autofree char *dest = g_build_filename (tmp_dir, "keep.mp4", NULL);
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autofree char *status = NULL;
+      const char *caught;
+
+      if (g_file_get_contents (path, &status, NULL, NULL) &&
+          (caught = strstr (status, "SigCgt:")) != NULL &&
+          (g_ascii_strtoull (caught + strlen ("SigCgt:"), NULL, 16) & (1u << (SIGINT - 1))) != 0)
+        return;
+      g_usleep (1000);
+    }
+  g_error ("celshade-render never handled SIGINT");
+}
+
+/* Starts celshade-render on @clip into @dest and interrupts it as Ctrl+C
+ * would: once it has styled a frame when @mid_render, else as soon as it
+ * can handle the signal, while it is still loading. Either way it ends with status 130, the destination
+ * stays as it was and no partial file is left beside it. */
+static void
+interrupt_render (const char *clip,
+                  const char *dest,
+                  gboolean    mid_render)
+{
   g_autofree char *contents = NULL;
-  gsize len = 0;
-  GPid pid;
-  int status = 0, err_fd = -1;
+  g_autoptr(GString) said = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GDir) dir = NULL;
   const char *name;
+  gsize len = 0;
+  GPid pid;
+  int status = 0, err_fd = -1;
 
-  if (!have_style ())
-    return;
-  clip = make_clip ("long.mp4", args);
   g_assert_true (g_file_set_contents (dest, "an earlier render", -1, NULL));
   {
     const char *argv[] = { CS_RENDER_EXE, clip, "-o", dest, "--style", style_dir, NULL };
@@ -333,19 +354,53 @@ test_interrupt (void)
                                              NULL, NULL, &pid, NULL, NULL, &err_fd, &error));
     g_assert_no_error (error);
   }
-  /* Let it start styling, then interrupt it as Ctrl+C would. */
-  g_usleep (4 * G_USEC_PER_SEC);
+  if (mid_render)
+    {
+      /* The first progress line comes with the first styled frame. */
+      char buf[256];
+      gssize n;
+
+      while (strstr (said->str, "frame ") == NULL && (n = read (err_fd, buf, sizeof buf)) > 0)
+        g_string_append_len (said, buf, n);
+      g_assert_nonnull (strstr (said->str, "frame "));
+    }
+  else
+    wait_catches_sigint (pid);
   kill (pid, SIGINT);
+  {
+    char buf[256];
+    gssize n;
+
+    while ((n = read (err_fd, buf, sizeof buf)) > 0)
+      g_string_append_len (said, buf, n);
+  }
   g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
   g_spawn_close_pid (pid);
   close (err_fd);
+  g_test_message ("interrupted %s: %s", mid_render ? "mid-render" : "while loading", said->str);
   g_assert_true (WIFEXITED (status));
   g_assert_cmpint (WEXITSTATUS (status), ==, 130);
+  g_assert_nonnull (strstr (said->str, "interrupted; nothing written"));
   g_assert_true (g_file_get_contents (dest, &contents, &len, NULL));
   g_assert_cmpstr (contents, ==, "an earlier render");
   dir = g_dir_open (tmp_dir, 0, NULL);
   while ((name = g_dir_read_name (dir)) != NULL)
     g_assert_null (strstr (name, ".partial"));
+}
+
+static void
+test_interrupt (void)
+{
+  const char *const args[] = { "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-t", "8",
+                               "-c:v", "libx264", "-pix_fmt", "yuv420p", NULL };
+  g_autofree char *clip = NULL;
+  g_autofree char *dest = g_build_filename (tmp_dir, "keep.mp4", NULL);
+
+  if (!have_style ())
+    return;
+  clip = make_clip ("long.mp4", args);
+  interrupt_render (clip, dest, FALSE);
+  interrupt_render (clip, dest, TRUE);
 }
 
 int

@@ -27,10 +27,27 @@ case "$mode" in
   test)
     status=0
     meson test -C build --print-errorlogs --num-processes 2 || status=$?
-    # The ONNX loader's fuzzer, for a bounded time, with sanitizers.
+    # The ONNX loader's fuzzer, for a bounded time, with sanitizers. Its
+    # progress goes to a log, so that the summary below ends the output.
     fuzz=0
-    tests/fuzz/run-fuzz.sh "${CELSHADE_FUZZ_SECONDS:-45}" || fuzz=$?
+    fuzzlog=build/meson-logs/fuzz.log
+    tests/fuzz/run-fuzz.sh "${CELSHADE_FUZZ_SECONDS:-45}" > "$fuzzlog" 2>&1 || fuzz=$?
+    if [ "$fuzz" = 0 ]; then
+      grep -E '^(seed corpus|Done|stat::)' "$fuzzlog" || true
+    else
+      echo "fuzzing failed; the end of $fuzzlog:"
+      tail -n 60 "$fuzzlog"
+    fi
     log=build/meson-logs/testlog.json
+    # Each test that did not pass, by name, with the end of what it printed.
+    python3 - "$log" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    test = json.loads(line)
+    if test.get("result") in ("FAIL", "TIMEOUT", "ERROR"):
+        print(f"--- {test['name']}: {test['result']}")
+        print("\n".join((test.get("stdout") or "").splitlines()[-40:]))
+PY
     passed=$(grep -c '"result": "OK"' "$log" || true)
     failed=$(grep -c '"result": "\(FAIL\|TIMEOUT\|ERROR\)"' "$log" || true)
     skipped=$(grep -c '"result": "SKIP"' "$log" || true)

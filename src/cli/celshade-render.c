@@ -160,11 +160,42 @@ has_suffix (const char *path, const char *const *suffixes)
 static const char *const image_suffixes[] = { ".png", ".jpg", ".jpeg", NULL };
 static const char *const clip_suffixes[] = { ".mp4", ".mkv", ".webm", NULL };
 
+/* ---- interruption ----------------------------------------------------- */
+
+/* Ctrl+C or SIGTERM at any moment, loading included: a clip's render stops
+ * and removes its partial file, a still is not written, and the exit status
+ * is 130. The handlers are installed first thing, so an early signal is
+ * never the default, abrupt end. */
+static GCancellable *interrupted;
+
+static gboolean
+on_interrupt (gpointer user_data)
+{
+  g_cancellable_cancel (interrupted);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Whether a signal came, dispatching any that is pending. */
+static gboolean
+was_interrupted (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  return g_cancellable_is_cancelled (interrupted);
+}
+
+static int
+interrupted_status (void)
+{
+  if (!opt_quiet)
+    g_printerr ("%s\n", _("celshade-render: interrupted; nothing written"));
+  return 130;
+}
+
 /* ---- clips ------------------------------------------------------------ */
 
 typedef struct {
   GMainLoop *loop;
-  GCancellable *cancellable;
   gboolean ok;
   GError *error;
   gboolean tty;
@@ -214,17 +245,6 @@ on_clip_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_main_loop_quit (run->loop);
 }
 
-static gboolean
-on_interrupt (gpointer user_data)
-{
-  ClipRun *run = user_data;
-
-  /* The render stops and removes its partial file; the destination is
-   * left as it was. */
-  g_cancellable_cancel (run->cancellable);
-  return G_SOURCE_CONTINUE;
-}
-
 /* A project's clip is rendered with the project's own styles; a single
  * clip with @style at --degree (and, for VToonify-D, --reference and
  * @face). */
@@ -236,12 +256,10 @@ render_clip (const char *input_path, CsStyle *style, CsProject *project, CsPreci
   g_autoptr(CsMediaInfo) info = NULL;
   g_autoptr(CsDevice) device = NULL;
   g_autoptr(CsClipRenderer) renderer = NULL;
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  ClipRun run = { loop, cancellable, FALSE, NULL, isatty (STDERR_FILENO), 0, 0 };
+  ClipRun run = { loop, FALSE, NULL, isatty (STDERR_FILENO), 0, 0 };
   CsVideoCodec codec = CS_VIDEO_CODEC_AUTO;
   const CsRenderStats *stats;
-  guint sigint, sigterm;
 
   /* A clip that cannot be read is refused before anything else. */
   info = cs_media_probe (input_path, CS_MEDIA_PROBE_NONE, NULL, &error);
@@ -298,21 +316,22 @@ render_clip (const char *input_path, CsStyle *style, CsProject *project, CsPreci
   cs_clip_renderer_set_audio (renderer, !opt_no_audio);
   cs_clip_renderer_set_progress_func (renderer, on_progress, &run, NULL);
 
-  sigint = g_unix_signal_add (SIGINT, on_interrupt, &run);
-  sigterm = g_unix_signal_add (SIGTERM, on_interrupt, &run);
+  /* The render stops and removes its partial file on a signal; the
+   * destination is left as it was. */
+  if (was_interrupted ())
+    return interrupted_status ();
   run.started = g_get_monotonic_time ();
-  cs_clip_renderer_run_async (renderer, cancellable, on_clip_done, &run);
+  cs_clip_renderer_run_async (renderer, interrupted, on_clip_done, &run);
   g_main_loop_run (loop);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
   if (run.tty && !opt_quiet)
     g_printerr ("\n");
 
   if (!run.ok)
     {
-      int status = fail ("%s", run.error->message);
+      int status = g_cancellable_is_cancelled (interrupted) ? interrupted_status ()
+                                                            : fail ("%s", run.error->message);
       g_clear_error (&run.error);
-      return g_cancellable_is_cancelled (cancellable) ? 130 : status;
+      return status;
     }
   if (cs_device_get_validation_errors (device) > 0)
     {
@@ -414,6 +433,8 @@ render_vtoonify_image (const char *input_path, CsStyle *style, CsPrecision preci
   if (cs_device_get_validation_errors (device) > 0)
     return fail (_("%u Vulkan validation messages (CELSHADE_VALIDATION is set); nothing written"),
                  cs_device_get_validation_errors (device));
+  if (was_interrupted ())
+    return interrupted_status ();
   if (!cs_image_save (output, opt_output, &error))
     return fail ("%s", error->message);
   cs_vtoonify_get_timings (vt, &parser_ms, &generator_ms, &encoder_ms);
@@ -466,6 +487,10 @@ main (int   argc,
       "  celshade-render photo.jpg -o styled.png --style ~/styles/udnie --degree 0.8\n"
       "  celshade-render clip.mp4 -o styled.mp4 --style ~/styles/udnie --from 2 --to 5\n"
       "  celshade-render --project edit.celshade -o styled.mkv\n"));
+
+  interrupted = g_cancellable_new ();
+  g_unix_signal_add (SIGINT, on_interrupt, NULL);
+  g_unix_signal_add (SIGTERM, on_interrupt, NULL);
 
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return fail ("%s", error->message);
@@ -608,6 +633,8 @@ main (int   argc,
     return fail ("%s", error->message);
   load_s = g_timer_elapsed (timer, NULL);
 
+  if (was_interrupted ())
+    return interrupted_status ();
   g_timer_start (timer);
   output = cs_stylizer_run (stylizer, input, opt_degree, NULL, &error);
   if (output == NULL)
@@ -618,6 +645,8 @@ main (int   argc,
     return fail (_("%u Vulkan validation messages (CELSHADE_VALIDATION is set); nothing written"),
                  cs_device_get_validation_errors (device));
 
+  if (was_interrupted ())
+    return interrupted_status ();
   if (!cs_image_save (output, opt_output, &error))
     return fail ("%s", error->message);
 
