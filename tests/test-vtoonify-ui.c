@@ -277,6 +277,12 @@ row_has_picture (gpointer data)
 }
 
 static gboolean
+has_picture_0 (gpointer data)
+{
+  return cs_reference_picker_get_picture (data, 0) != NULL;
+}
+
+static gboolean
 picker_at_150 (gpointer data)
 {
   return cs_reference_picker_get_frame (data) == 150;
@@ -345,6 +351,14 @@ test_picker (void)
   g_assert_cmpuint (cs_segment_get_reference (segment (window)), ==, 0);
   g_assert_cmpstr (adw_action_row_get_subtitle (cs_ui_test_child (window, "reference_row")), ==,
                    cs_style_get_reference_name (style, 0));
+
+  /* The current reference's picture is at hand again (from the cache, or
+   * rendered anew should the frame have moved on meanwhile). */
+  if (cs_reference_picker_get_picture (picker, 0) == NULL)
+    g_test_message ("reference 0's picture is rendered again after the undo (picker at frame %" G_GINT64_FORMAT
+                    ", playhead %" G_GINT64_FORMAT ")", cs_reference_picker_get_frame (picker),
+                    cs_timeline_view_get_playhead (cs_ui_test_child (window, "timeline_view")));
+  cs_ui_test_wait_until (has_picture_0, picker, 300, "reference 0's picture");
 
   /* Another face rectangle: the cards render again, with its code. */
   {
