@@ -1025,6 +1025,37 @@ on_preview_error (CsPreview *preview, GError *error, gpointer user_data)
   g_error ("preview: %s", error->message);
 }
 
+typedef struct {
+  gint64          index;
+  CsPreviewFrame *got;
+} PreviewWait;
+
+static void
+on_preview_frame_at (CsPreview *preview, CsPreviewFrame *frame, gpointer user_data)
+{
+  PreviewWait *wait = user_data;
+
+  if (cs_preview_frame_get_index (frame) == wait->index && !cs_preview_frame_is_proxy (frame) &&
+      wait->got == NULL)
+    wait->got = cs_preview_frame_ref (frame);
+}
+
+/* The preview's full frame at index, as the editor would get it. */
+static CsPreviewFrame *
+preview_frame_at (CsPreview *preview, gint64 index)
+{
+  PreviewWait wait = { index, NULL };
+  gulong handler = g_signal_connect (preview, "frame-ready", G_CALLBACK (on_preview_frame_at), &wait);
+  gint64 deadline = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
+
+  cs_preview_request (preview, index, FALSE);
+  while (wait.got == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (preview, handler);
+  g_assert_nonnull (wait.got);
+  return wait.got;
+}
+
 /* RGBA as the preview shows frames (its own conversion for the screen). */
 static guint8 *
 to_rgba (const AVFrame *frame)
@@ -1120,6 +1151,113 @@ test_video_preview (void)
     cs_preview_frame_unref (before);
   }
   cs_preview_frame_unref (got);
+  /* A new reference reuses the segment's face code. */
+  g_assert_cmpuint (cs_preview_get_n_face_codes (preview), ==, 1);
+
+  /* A cross-fade between the two segments of one style mixes their outputs
+   * by weight, each with its own segment's code; the codes are computed
+   * once each, not again on every frame as the fade alternates them. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CsVToonify) first = stretch (style, source, 0, 0, 0.3, NULL);
+    g_autoptr(CsVToonify) second_now = stretch (style, source, 2, 1, 0.9, &face);
+    guint mixed = 0;
+
+    g_assert_true (cs_project_set_crossfade (project, 1, 2, &error));
+    g_assert_no_error (error);
+    for (guint pass = 0; pass < 2; pass++)
+      for (gint64 i = 0; i < CLIP_FRAMES; i++)
+        {
+          CsFrameStyles styles;
+          g_autofree guint8 *parts[2] = { NULL, NULL };
+          CsPreviewFrame *frame;
+          const guint8 *rgba;
+          double w = 1.0;
+
+          g_assert_true (cs_project_query_frame (project, i, &styles));
+          if (styles.n_styles < 2)
+            continue;
+          /* The second pass asks again with the cache emptied. */
+          if (pass == 1)
+            cs_preview_clear_cache (preview);
+          frame = preview_frame_at (preview, i);
+          src = cs_frame_get_av_frame (g_ptr_array_index (source, i));
+          for (guint k = 0; k < 2; k++)
+            {
+              AVFrame *part = expected_frame (styles.styles[k].segment_index == 0 ? first : second_now,
+                                              source, i, src);
+
+              parts[k] = to_rgba (part);
+              av_frame_free (&part);
+            }
+          w = styles.styles[0].weight / (styles.styles[0].weight + styles.styles[1].weight);
+          rgba = g_bytes_get_data (cs_preview_frame_get_styled (frame), &n);
+          se = 0;
+          for (gsize j = 0; j < n; j++)
+            {
+              double want_v = (j % 4 == 3) ? rgba[j] : w * parts[0][j] + (1.0 - w) * parts[1][j];
+
+              se += (rgba[j] - want_v) * (rgba[j] - want_v);
+            }
+          psnr = se == 0 ? INFINITY : 10.0 * log10 (255.0 * 255.0 * n / se);
+          g_test_message ("preview, cross-faded frame %" G_GINT64_FORMAT " (weight %.2f): PSNR %.1f dB "
+                          "against the mix of cs_vtoonify_run()", i, w, psnr);
+          g_assert_cmpfloat (psnr, >, 40.0);
+          mixed++;
+          cs_preview_frame_unref (frame);
+        }
+    g_assert_cmpuint (mixed, >=, 2);
+    g_test_message ("face codes computed by the preview: %u", cs_preview_get_n_face_codes (preview));
+    g_assert_cmpuint (cs_preview_get_n_face_codes (preview), ==, 2);
+  }
+}
+
+/* A face code kept from one CsVToonify and given to another styles a frame
+ * exactly as computing it there would; a code of the wrong size is refused. */
+static void
+test_face_code_reuse (void)
+{
+  g_autoptr(CsStyle) style = NULL;
+  g_autoptr(GPtrArray) source = NULL;
+  g_autoptr(CsVToonify) computed = NULL;
+  g_autoptr(CsVToonify) given = NULL;
+  g_autoptr(GError) error = NULL;
+  const CsFaceRect face = { 10, 0, 50, 60 };
+  const AVFrame *src;
+  const float *code;
+  AVFrame *want, *got;
+  gsize n = 0, m = 7;
+
+  if (!want_clip ())
+    return;
+  style = load_style ();
+  source = decode_all (clip_path);
+  computed = stretch (style, source, 2, 1, 0.6, &face);
+  code = cs_vtoonify_get_face_code (computed, &n);
+  g_assert_nonnull (code);
+  g_assert_cmpuint (n, ==, (gsize) cs_style_get_n_latent (style) * cs_style_get_style_dim (style));
+
+  given = cs_vtoonify_new (style, device, CS_PRECISION_FP32, &error);
+  g_assert_no_error (error);
+  g_assert_true (cs_vtoonify_set_reference (given, 1, &error));
+  g_assert_true (cs_vtoonify_set_degree (given, 0.6, &error));
+  cs_vtoonify_set_face (given, &face);
+  g_assert_null (cs_vtoonify_get_face_code (given, &m));
+  g_assert_cmpuint (m, ==, 0);
+  g_assert_false (cs_vtoonify_set_face_code (given, code, n - 1, &error));
+  g_assert_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (cs_vtoonify_has_face_code (given));
+  g_assert_true (cs_vtoonify_set_face_code (given, code, n, &error));
+  g_assert_no_error (error);
+  g_assert_true (cs_vtoonify_has_face_code (given));
+
+  src = cs_frame_get_av_frame (g_ptr_array_index (source, 3));
+  want = expected_frame (computed, source, 3, src);
+  got = expected_frame (given, source, 3, src);
+  g_assert_cmpfloat (frames_psnr (want, got), ==, INFINITY);
+  av_frame_free (&want);
+  av_frame_free (&got);
 }
 
 /* celshade-render on a clip: a VToonify-D style runs; a reference the style
@@ -1301,6 +1439,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/vtoonify/render/fp16", GINT_TO_POINTER (CS_PRECISION_FP16), test_vtoonify_api);
   g_test_add_func ("/vtoonify/video/clip", test_video_clip);
   g_test_add_func ("/vtoonify/video/project", test_video_project);
+  g_test_add_func ("/vtoonify/video/face-code", test_face_code_reuse);
   g_test_add_func ("/vtoonify/video/preview", test_video_preview);
   g_test_add_func ("/vtoonify/video/cli", test_video_cli);
 

@@ -160,6 +160,7 @@ struct _CsPreview {
   GHashTable    *vtoonify_folders; /* folders of the VToonify-D styles the worker loaded */
   GQueue         lru;          /* keys, most recent first (owned by cache) */
   double         rate[2];      /* frames per second: [0] full, [1] quick */
+  guint          n_face_codes; /* VToonify-D face codes computed (atomic) */
 };
 
 G_DEFINE_FINAL_TYPE (CsPreview, cs_preview, G_TYPE_OBJECT)
@@ -523,6 +524,13 @@ cs_preview_set_cache_size (CsPreview *self,
   g_mutex_unlock (&self->lock);
 }
 
+guint
+cs_preview_get_n_face_codes (CsPreview *self)
+{
+  g_return_val_if_fail (CS_IS_PREVIEW (self), 0);
+  return (guint) g_atomic_int_get (&self->n_face_codes);
+}
+
 void
 cs_preview_clear_cache (CsPreview *self)
 {
@@ -653,13 +661,19 @@ typedef struct {
   guint          last_segment;
 } StylerEntry;
 
-/* A VToonify-D style at one frame size, with the code of one segment. */
+/* A VToonify-D style at one frame size, and the face codes of the segments
+ * that used it: a cross-fade between two segments of one style alternates
+ * between their codes on every frame without running the encoder again. */
 typedef struct {
   char          *key;        /* folder|size */
   CsVToonify    *vt;
   gint64         used;
-  gint64         segment;    /* the first frame of the segment whose code it holds, or -1 */
+  char          *code_key;   /* whose code vt holds (see face_code_key()), or NULL */
+  GHashTable    *codes;      /* face_code_key() → GBytes of floats */
 } VToonifyEntry;
+
+/* At most this many face codes are kept per style and size. */
+#define MAX_FACE_CODES 64
 
 typedef struct {
   CsPreview  *self;          /* not a reference: dispose joins the thread */
@@ -702,6 +716,8 @@ vtoonify_entry_free (gpointer data)
   VToonifyEntry *entry = data;
 
   g_free (entry->key);
+  g_free (entry->code_key);
+  g_hash_table_unref (entry->codes);
   g_object_unref (entry->vt);
   g_free (entry);
 }
@@ -864,7 +880,7 @@ worker_get_vtoonify (Worker     *w,
   entry->key = g_steal_pointer (&key);
   entry->vt = vt;
   entry->used = ++w->clock;
-  entry->segment = -1;
+  entry->codes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
   g_ptr_array_add (w->vtoonify, entry);
   return entry;
 }
@@ -889,6 +905,7 @@ worker_run_vtoonify (Worker            *w,
 {
   VToonifyEntry *entry = worker_get_vtoonify (w, style, format->width, format->height, error);
   gint64 start = cs_segment_get_start (segment);
+  g_autofree char *code_key = NULL;
   CsFaceRect face;
   gboolean has_face;
   CsVToonify *vt;
@@ -896,11 +913,6 @@ worker_run_vtoonify (Worker            *w,
   if (entry == NULL)
     return NULL;
   vt = entry->vt;
-  if (entry->segment != start)
-    {
-      cs_vtoonify_reset_face_code (vt);
-      entry->segment = start;
-    }
 
   /* The rectangle is in clip pixels; the frame may be a proxy. */
   has_face = cs_segment_get_face (segment, &face);
@@ -917,19 +929,43 @@ worker_run_vtoonify (Worker            *w,
     return NULL;
   cs_vtoonify_set_face (vt, has_face ? &face : NULL);
 
-  if (!cs_vtoonify_has_face_code (vt))
+  /* The code comes from the segment's first frame and its face rectangle. */
+  code_key = has_face ? g_strdup_printf ("%" G_GINT64_FORMAT "|%d,%d,%d,%d", start, face.x, face.y,
+                                         face.width, face.height)
+                      : g_strdup_printf ("%" G_GINT64_FORMAT "|centre", start);
+  if (g_strcmp0 (entry->code_key, code_key) != 0 || !cs_vtoonify_has_face_code (vt))
     {
-      g_autoptr(CsFrame) first = worker_decode (w, start, cancellable, error);
-      AVFrame *scaled;
-      g_autoptr(CsImage) image = NULL;
+      GBytes *kept = g_hash_table_lookup (entry->codes, code_key);
 
-      if (first == NULL)
-        return NULL;
-      scaled = worker_scale (w, cs_frame_get_av_frame (first), format->width, format->height);
-      image = cs_vtoonify_frame_to_image (vt, scaled, format, error);
-      av_frame_free (&scaled);
-      if (image == NULL || !cs_vtoonify_compute_face_code (vt, image, error))
-        return NULL;
+      g_clear_pointer (&entry->code_key, g_free);
+      if (kept != NULL)
+        {
+          if (!cs_vtoonify_set_face_code (vt, g_bytes_get_data (kept, NULL),
+                                          g_bytes_get_size (kept) / sizeof (float), error))
+            return NULL;
+        }
+      else
+        {
+          g_autoptr(CsFrame) first = worker_decode (w, start, cancellable, error);
+          AVFrame *scaled;
+          g_autoptr(CsImage) image = NULL;
+          const float *code;
+          gsize n;
+
+          if (first == NULL)
+            return NULL;
+          scaled = worker_scale (w, cs_frame_get_av_frame (first), format->width, format->height);
+          image = cs_vtoonify_frame_to_image (vt, scaled, format, error);
+          av_frame_free (&scaled);
+          if (image == NULL || !cs_vtoonify_compute_face_code (vt, image, error))
+            return NULL;
+          g_atomic_int_inc (&w->self->n_face_codes);
+          code = cs_vtoonify_get_face_code (vt, &n);
+          if (g_hash_table_size (entry->codes) >= MAX_FACE_CODES)
+            g_hash_table_remove_all (entry->codes);
+          g_hash_table_insert (entry->codes, g_strdup (code_key), g_bytes_new (code, n * sizeof (float)));
+        }
+      entry->code_key = g_steal_pointer (&code_key);
     }
   return cs_vtoonify_run_frame (vt, frame, format, format, error);
 }

@@ -105,6 +105,10 @@ double      cs_preview_get_render_rate    (CsPreview    *self,
  * background. */
 void        cs_preview_lower_thread_priority (void);
 
+/* How many VToonify-D face codes the preview has computed: one a segment,
+ * face rectangle and frame size, kept for as long as the clip is open. */
+guint       cs_preview_get_n_face_codes   (CsPreview    *self);
+
 /* Drops every cached frame. */
 void        cs_preview_clear_cache        (CsPreview    *self);
 

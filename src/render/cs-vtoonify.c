@@ -533,6 +533,42 @@ cs_vtoonify_has_face_code (CsVToonify *self)
   return self->face_code != NULL;
 }
 
+const float *
+cs_vtoonify_get_face_code (CsVToonify *self, gsize *n_values)
+{
+  g_return_val_if_fail (CS_IS_VTOONIFY (self), NULL);
+  if (n_values != NULL)
+    *n_values = self->face_code != NULL
+                  ? (gsize) cs_style_get_n_latent (self->style) * cs_style_get_style_dim (self->style)
+                  : 0;
+  return self->face_code;
+}
+
+gboolean
+cs_vtoonify_set_face_code (CsVToonify *self, const float *code, gsize n_values, GError **error)
+{
+  gsize n;
+
+  g_return_val_if_fail (CS_IS_VTOONIFY (self), FALSE);
+  g_return_val_if_fail (code != NULL, FALSE);
+  n = (gsize) cs_style_get_n_latent (self->style) * cs_style_get_style_dim (self->style);
+  if (n_values != n)
+    {
+      g_set_error (error, CS_RENDER_ERROR, CS_RENDER_ERROR_INVALID_ARGUMENT,
+                   _("A face code of “%s” must have %d × %d values; this one has %lu"),
+                   cs_style_get_name (self->style), cs_style_get_n_latent (self->style),
+                   cs_style_get_style_dim (self->style), (unsigned long) n_values);
+      return FALSE;
+    }
+  if (self->face_code != NULL && memcmp (self->face_code, code, n * sizeof (float)) == 0)
+    return TRUE;
+  g_free (self->face_code);
+  self->face_code = g_memdup2 (code, n * sizeof (float));
+  g_clear_pointer (&self->mixed_code, g_free);
+  self->generator_stale = TRUE;
+  return TRUE;
+}
+
 static gboolean
 same_format (const CsYuvFormat *a, const CsYuvFormat *b)
 {

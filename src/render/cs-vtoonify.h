@@ -74,6 +74,16 @@ gboolean    cs_vtoonify_compute_face_code (CsVToonify     *self,
                                          GError          **error);
 /* Whether a face code is at hand (computed, and not reset since). */
 gboolean    cs_vtoonify_has_face_code   (CsVToonify       *self);
+/* The face code at hand (n_values = n_latent x style_dim), or NULL; owned
+ * by self until the face or the code changes. With set, a code kept from
+ * earlier (for the same face rectangle and frame) is used again without
+ * running the encoder; it must have the style's n_latent x style_dim values. */
+const float *cs_vtoonify_get_face_code  (CsVToonify       *self,
+                                         gsize            *n_values);
+gboolean    cs_vtoonify_set_face_code   (CsVToonify       *self,
+                                         const float      *code,
+                                         gsize             n_values,
+                                         GError          **error);
 
 /* Video frames go in and out through the GPU colour conversions every
  * other style's frames take (cs-video-styler.h), so that a VToonify-D
