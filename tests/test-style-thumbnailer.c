@@ -21,6 +21,7 @@
 #include "cs-render.h"
 #include "cs-style-thumbnailer.h"
 #include "cs-styles.h"
+#include "cs-vtoonify.h"
 
 /* Small pictures keep the test quick on lavapipe. */
 #define HEIGHT 64
@@ -140,6 +141,42 @@ mean_diff (GBytes *a,
     for (int c = 0; c < 3; c++)
       sum += fabs ((double) pa[i + c] - pb[i + c]);
   return sum / (na / 4 * 3);
+}
+
+/* RGBA pixels as a planar image, and back (rounded, opaque). */
+static CsImage *
+rgba_to_image (GBytes *pixels, int width, int height)
+{
+  g_autoptr(GError) error = NULL;
+  CsImage *image = cs_image_new (width, height, &error);
+  const guint8 *p = g_bytes_get_data (pixels, NULL);
+  gsize plane;
+
+  g_assert_no_error (error);
+  plane = cs_image_plane_size (image);
+  for (gsize i = 0; i < plane; i++)
+    for (int c = 0; c < 3; c++)
+      image->data[c * plane + i] = p[i * 4 + c];
+  return image;
+}
+
+static GBytes *
+rgba_from_image (const CsImage *image)
+{
+  gsize plane = cs_image_plane_size (image);
+  guint8 *out = g_malloc (plane * 4);
+
+  for (gsize i = 0; i < plane; i++)
+    {
+      for (int c = 0; c < 3; c++)
+        {
+          float v = image->data[c * plane + i] + 0.5f;
+
+          out[i * 4 + c] = v <= 0 ? 0 : v >= 255 ? 255 : (guint8) v;
+        }
+      out[i * 4 + 3] = 255;
+    }
+  return g_bytes_new_take (out, plane * 4);
 }
 
 static gboolean
@@ -547,6 +584,77 @@ test_vtoonify_references (void)
     g_autofree char *number = g_strdup_printf ("%u", n + 5);
 
     g_assert_nonnull (strstr (bad->message, number));
+  }
+
+  /* The corner face's card takes its code from the frame at its own size,
+   * as a render does, then styles the small picture with it: closer to that
+   * than to a code taken from the small picture's blurred crop. */
+  {
+    g_autoptr(CsDevice) device = cs_device_new (NULL, &error);
+    g_autoptr(CsDecoder) decoder = cs_decoder_new (clip, NULL, &error);
+    g_autoptr(GBytes) full_rgba = NULL;
+    g_autoptr(CsImage) small = NULL, full = NULL, from_full = NULL, from_small = NULL;
+    g_autoptr(GBytes) want_full = NULL, want_small = NULL;
+    g_autoptr(CsVToonify) v = NULL;
+    g_autofree float *code = NULL;
+    const float *computed;
+    const CsVideoStreamInfo *video;
+    Got *original;
+    CsFaceRect small_face;
+    int full_w = 0, full_h = 0;
+    double sx, sy, d_full, d_small;
+    gsize n = 0;
+
+    g_assert_no_error (error);
+    cs_style_thumbnailer_request (t, NULL, 0);
+    wait_for (got, 1);
+    original = find_got (got, "", 0);
+    g_assert_nonnull (original);
+    g_assert_nonnull (original->pixels);
+    small = rgba_to_image (original->pixels, original->width, original->height);
+    video = cs_decoder_get_video_info (decoder);
+    g_assert_cmpint (video->rotation, ==, 0);
+    cs_video_stream_info_get_display_size (video, &full_w, &full_h);
+    full_rgba = cs_decoder_get_thumbnail (decoder, 0, full_h, &full_w, NULL, &error);
+    g_assert_no_error (error);
+    full = rgba_to_image (full_rgba, full_w, full_h);
+
+    v = cs_vtoonify_new (style, device, CS_PRECISION_FP32, &error);
+    g_assert_no_error (error);
+    g_assert_true (cs_vtoonify_set_reference (v, 1, &error));
+    g_assert_true (cs_vtoonify_set_degree (v, 1.0, &error));
+    sx = (double) small->width / full_w;
+    sy = (double) small->height / full_h;
+    small_face.x = (int) floor (face.x * sx + 0.5);
+    small_face.y = (int) floor (face.y * sy + 0.5);
+    small_face.width = MAX (1, (int) floor ((face.x + face.width) * sx + 0.5) - small_face.x);
+    small_face.height = MAX (1, (int) floor ((face.y + face.height) * sy + 0.5) - small_face.y);
+
+    /* The code from the small picture's crop. */
+    cs_vtoonify_set_face (v, &small_face);
+    from_small = cs_vtoonify_run (v, small, small->width, small->height, &error);
+    g_assert_no_error (error);
+    want_small = rgba_from_image (from_small);
+    /* The code from the frame at its own size. */
+    cs_vtoonify_set_face (v, &face);
+    g_assert_true (cs_vtoonify_compute_face_code (v, full, &error));
+    computed = cs_vtoonify_get_face_code (v, &n);
+    code = g_memdup2 (computed, n * sizeof (float));
+    cs_vtoonify_set_face (v, &small_face);
+    g_assert_true (cs_vtoonify_set_face_code (v, code, n, &error));
+    from_full = cs_vtoonify_run (v, small, small->width, small->height, &error);
+    g_assert_no_error (error);
+    want_full = rgba_from_image (from_full);
+
+    d_full = mean_diff (one_face->pixels, want_full);
+    d_small = mean_diff (one_face->pixels, want_small);
+    g_test_message ("corner face card vs. the code from the %d × %d frame: mean |Δ| %.3f; "
+                    "vs. the code from the %d × %d picture: %.3f", full_w, full_h, d_full,
+                    small->width, small->height, d_small);
+    /* Not zero: the test's full frame comes through the decoder's own
+     * thumbnail conversion, a pixel or so away from the thumbnailer's. */
+    g_assert_cmpfloat (d_full, <, 2.0);
+    g_assert_cmpfloat (5 * d_full, <, d_small);
   }
 }
 

@@ -213,10 +213,11 @@ image_to_rgba (const CsImage *image)
 
 /* The frame as a player shows it, height pixels high, as a planar image. */
 static CsImage *
-worker_original (Worker       *w,
-                 Request      *r,
-                 GCancellable *cancellable,
-                 GError      **error)
+worker_picture (Worker       *w,
+                Request      *r,
+                int           height,
+                GCancellable *cancellable,
+                GError      **error)
 {
   g_autoptr(CsFrame) frame = NULL;
   const CsVideoStreamInfo *video;
@@ -249,7 +250,7 @@ worker_original (Worker       *w,
   video = cs_decoder_get_video_info (w->decoder);
   rotation = video->rotation;
   cs_video_stream_info_get_display_size (video, &display_w, &display_h);
-  out_h = MAX (r->height, 8);
+  out_h = MAX (height, 8);
   out_w = MAX (8, (int) av_rescale (display_w, out_h, MAX (display_h, 1)));
   /* Scaled as stored, then turned: a quarter turn swaps the sides. */
   scaled_w = rotation % 180 ? out_h : out_w;
@@ -352,28 +353,63 @@ map_face (Worker           *w,
   out->height = MAX (1, (int) floor (b + 0.5) - out->y);
 }
 
+/* The face code is computed on the frame at its own size up to this height
+ * (a 4K frame as planar floats would take 100 MB for little gain). */
+#define FACE_CODE_MAX_HEIGHT 1080
+
 /* Binds the request's reference and face into a VToonify-D pipeline. The
- * face code is computed from the picture itself, so a new frame needs it
- * again; a new reference only mixes the kept code anew. */
+ * face code comes from the frame at its own size, as a render computes it
+ * (a face a hundred pixels high on the small picture would give a blurred
+ * crop, and a code that looks different); a new frame or face needs it
+ * again, a new reference only mixes the kept code anew. */
 static gboolean
-worker_bind_vtoonify (Worker     *w,
-                      CsVToonify *v,
-                      Request    *r,
-                      GError    **error)
+worker_bind_vtoonify (Worker       *w,
+                      CsVToonify   *v,
+                      Request      *r,
+                      GCancellable *cancellable,
+                      GError      **error)
 {
-  const char *coded_from = g_object_get_data (G_OBJECT (v), "cs-face-picture");
+  const char *coded_from = g_object_get_data (G_OBJECT (v), "cs-face-code");
+  g_autofree char *code_key = NULL;
   CsFaceRect mapped;
 
   if (!cs_vtoonify_set_reference (v, r->reference, error))
     return FALSE;
+  code_key = r->has_face ? g_strdup_printf ("%s\nface %d,%d,%d,%d", w->original_key, r->face.x, r->face.y,
+                                            r->face.width, r->face.height)
+                         : g_strdup_printf ("%s\ncentre", w->original_key);
   if (r->has_face)
     map_face (w, &r->face, &mapped);
-  cs_vtoonify_set_face (v, r->has_face ? &mapped : NULL);
-  if (g_strcmp0 (coded_from, w->original_key) != 0)
+  if (g_strcmp0 (coded_from, code_key) != 0 || !cs_vtoonify_has_face_code (v))
     {
-      cs_vtoonify_reset_face_code (v);
-      g_object_set_data_full (G_OBJECT (v), "cs-face-picture", g_strdup (w->original_key), g_free);
+      int saved[5] = { w->coded_w, w->coded_h, w->scaled_w, w->scaled_h, w->rotation };
+      int display_w = 0, display_h = 0;
+      g_autoptr(CsImage) full = NULL;
+      g_autofree float *code = NULL;
+      CsFaceRect full_face;
+      const float *computed;
+      gsize n = 0;
+
+      cs_video_stream_info_get_display_size (cs_decoder_get_video_info (w->decoder), &display_w, &display_h);
+      full = worker_picture (w, r, MIN (display_h, FACE_CODE_MAX_HEIGHT), cancellable, error);
+      if (full != NULL && r->has_face)
+        map_face (w, &r->face, &full_face);
+      w->coded_w = saved[0], w->coded_h = saved[1], w->scaled_w = saved[2], w->scaled_h = saved[3];
+      w->rotation = saved[4];
+      if (full == NULL)
+        return FALSE;
+      cs_vtoonify_set_face (v, r->has_face ? &full_face : NULL);
+      if (!cs_vtoonify_compute_face_code (v, full, error))
+        return FALSE;
+      computed = cs_vtoonify_get_face_code (v, &n);
+      code = g_memdup2 (computed, n * sizeof (float));
+      cs_vtoonify_set_face (v, r->has_face ? &mapped : NULL);
+      if (!cs_vtoonify_set_face_code (v, code, n, error))
+        return FALSE;
+      g_object_set_data_full (G_OBJECT (v), "cs-face-code", g_steal_pointer (&code_key), g_free);
+      return TRUE;
     }
+  cs_vtoonify_set_face (v, r->has_face ? &mapped : NULL);
   return TRUE;
 }
 
@@ -394,7 +430,7 @@ worker_render (Worker       *w,
     {
       g_clear_pointer (&w->original, cs_image_free);
       g_clear_pointer (&w->original_key, g_free);
-      w->original = worker_original (w, r, cancellable, error);
+      w->original = worker_picture (w, r, r->height, cancellable, error);
       if (w->original == NULL)
         return NULL;
       w->original_key = g_steal_pointer (&original_key);
@@ -429,7 +465,7 @@ worker_render (Worker       *w,
       g_hash_table_insert (w->stylizers, g_strdup (r->signature), stylizer);
     }
   if (CS_IS_VTOONIFY (stylizer))
-    styled = worker_bind_vtoonify (w, CS_VTOONIFY (stylizer), r, error)
+    styled = worker_bind_vtoonify (w, CS_VTOONIFY (stylizer), r, cancellable, error)
              ? cs_vtoonify_run (CS_VTOONIFY (stylizer), w->original, w->original->width,
                                 w->original->height, error)
              : NULL;
