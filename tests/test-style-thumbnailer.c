@@ -143,40 +143,25 @@ mean_diff (GBytes *a,
   return sum / (na / 4 * 3);
 }
 
-/* RGBA pixels as a planar image, and back (rounded, opaque). */
+/* RGBA pixels as a planar image, and back (rounded, opaque), through
+ * gdk-pixbuf rather than the thumbnailer's own conversion. */
 static CsImage *
 rgba_to_image (GBytes *pixels, int width, int height)
 {
-  g_autoptr(GError) error = NULL;
-  CsImage *image = cs_image_new (width, height, &error);
-  const guint8 *p = g_bytes_get_data (pixels, NULL);
-  gsize plane;
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new_from_bytes (pixels, GDK_COLORSPACE_RGB, TRUE, 8, width, height,
+                                                            width * 4);
 
-  g_assert_no_error (error);
-  plane = cs_image_plane_size (image);
-  for (gsize i = 0; i < plane; i++)
-    for (int c = 0; c < 3; c++)
-      image->data[c * plane + i] = p[i * 4 + c];
-  return image;
+  return cs_image_new_from_pixbuf (pixbuf);
 }
 
 static GBytes *
 rgba_from_image (const CsImage *image)
 {
-  gsize plane = cs_image_plane_size (image);
-  guint8 *out = g_malloc (plane * 4);
+  g_autoptr(GdkPixbuf) rgb = cs_image_to_pixbuf (image);
+  g_autoptr(GdkPixbuf) rgba = gdk_pixbuf_add_alpha (rgb, FALSE, 0, 0, 0);
 
-  for (gsize i = 0; i < plane; i++)
-    {
-      for (int c = 0; c < 3; c++)
-        {
-          float v = image->data[c * plane + i] + 0.5f;
-
-          out[i * 4 + c] = v <= 0 ? 0 : v >= 255 ? 255 : (guint8) v;
-        }
-      out[i * 4 + 3] = 255;
-    }
-  return g_bytes_new_take (out, plane * 4);
+  g_assert_cmpint (gdk_pixbuf_get_rowstride (rgba), ==, image->width * 4);
+  return g_bytes_new (gdk_pixbuf_read_pixels (rgba), (gsize) image->width * 4 * image->height);
 }
 
 static gboolean
