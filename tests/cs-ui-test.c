@@ -14,6 +14,7 @@
 
 #include "cs-app-resources.h"
 #include "cs-styles.h"
+#include "cs-test.h"
 
 /* Set-up and tear-down ------------------------------------------------------------------------- */
 
@@ -50,25 +51,6 @@ cs_ui_test_init (CsUiTest    *ui,
   g_assert_no_error (error);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *entry = g_build_filename (path, name, NULL);
-
-      /* A link to material elsewhere goes, not what it points to. */
-      if (g_file_test (entry, G_FILE_TEST_IS_DIR) && !g_file_test (entry, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (entry);
-      else
-        g_unlink (entry);
-    }
-  g_rmdir (path);
-}
-
 int
 cs_ui_test_run (CsUiTest *ui)
 {
@@ -76,7 +58,7 @@ cs_ui_test_run (CsUiTest *ui)
 
   g_clear_object (&ui->styles);
   g_clear_object (&ui->app);
-  remove_tree (ui->tmp_dir);
+  cs_test_remove_tree (ui->tmp_dir);
   g_clear_pointer (&ui->tmp_dir, g_free);
   g_clear_pointer (&ui->shots_dir, g_free);
   g_clear_pointer (&ui->data_dir, g_free);

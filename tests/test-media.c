@@ -23,6 +23,7 @@
 #include <libavutil/pixdesc.h>
 
 #include "cs-media.h"
+#include "cs-test.h"
 
 static char *data_dir;
 static char *tmp_dir;
@@ -1879,25 +1880,6 @@ find_data_dir (void)
   return g_file_test (fallback, G_FILE_TEST_IS_DIR) ? g_steal_pointer (&fallback) : NULL;
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-          remove_tree (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -1963,7 +1945,7 @@ main (int   argc,
 
   ret = g_test_run ();
 
-  remove_tree (tmp_dir);
+  cs_test_remove_tree (tmp_dir);
   g_hash_table_unref (made_clips);
   g_free (tmp_dir);
   g_free (data_dir);

@@ -13,6 +13,7 @@
 #include "cs-graph.h"
 #include "cs-onnx.h"
 #include "cs-onnx-writer.h"
+#include "cs-test.h"
 #include "onnx.pb-c.h"
 
 #ifndef CS_ONNX_TESTDATA_DIR
@@ -114,27 +115,6 @@ make_temp_dir (void)
 
   g_assert_no_error (error);
   return dir;
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
-  if (g_file_test (path, G_FILE_TEST_IS_SYMLINK) || !g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_unlink (path);
-      return;
-    }
-
-  dir = g_dir_open (path, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      remove_tree (child);
-    }
-  g_rmdir (path);
 }
 
 /* The IR's containers */
@@ -495,7 +475,7 @@ test_round_trip_file (void)
   g_assert_no_error (error);
   check_round_trip_graph (graph);
 
-  remove_tree (dir);
+  cs_test_remove_tree (dir);
 }
 
 static void
@@ -536,7 +516,7 @@ test_writer_save_failure (void)
   if (access (dir, W_OK) == 0)
     {
       g_chmod (dir, 0700);
-      remove_tree (dir);
+      cs_test_remove_tree (dir);
       g_test_message ("read-only folders are writable here (root?): not testing that part");
       return;
     }
@@ -546,7 +526,7 @@ test_writer_save_failure (void)
   g_assert_cmpstr (contents, ==, "old");
   g_chmod (dir, 0700);
 
-  remove_tree (dir);
+  cs_test_remove_tree (dir);
 }
 
 static void
@@ -1192,7 +1172,7 @@ test_bad_files (void)
   g_assert_null (graph);
   g_assert_nonnull (error);
 
-  remove_tree (dir);
+  cs_test_remove_tree (dir);
 }
 
 /* protobuf-c recurses once per nested message; the loader must refuse
@@ -1593,8 +1573,8 @@ test_external_data (void)
     assert_refused (no_dir, NULL, CS_ENGINE_ERROR_UNSUPPORTED, "'ext'", NULL);
   }
 
-  remove_tree (dir);
-  remove_tree (outside);
+  cs_test_remove_tree (dir);
+  cs_test_remove_tree (outside);
 }
 
 int

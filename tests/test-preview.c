@@ -19,6 +19,7 @@
 
 #include "cs-render.h"
 #include "cs-styles.h"
+#include "cs-test.h"
 
 static char *data_dir;
 static char *tmp_dir;
@@ -470,24 +471,6 @@ test_probe (void)
   g_assert_error (error, CS_MEDIA_ERROR, CS_MEDIA_ERROR_NOT_MEDIA);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -525,7 +508,7 @@ main (int   argc,
   status = g_test_run ();
 
   g_clear_pointer (&udnie_ref, cs_style_ref_unref);
-  remove_tree (tmp_dir);
+  cs_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   g_free (data_dir);
   return status;

@@ -18,6 +18,7 @@
 #include "cs-project-renderer.h"
 #include "cs-render.h"
 #include "cs-styles.h"
+#include "cs-test.h"
 
 #define W 96
 #define H 64
@@ -36,24 +37,6 @@ static char *
 tmp_file (const char *name)
 {
   return g_build_filename (tmp_dir, name, NULL);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
 }
 
 /* Runs a program; its standard output, and its standard error in @err_text. */
@@ -526,7 +509,7 @@ main (int    argc,
   g_clear_object (&device);
   g_clear_pointer (&wave_ref, cs_style_ref_unref);
   g_clear_pointer (&udnie_ref, cs_style_ref_unref);
-  remove_tree (tmp_dir);
+  cs_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   g_free (data_dir);
   g_free (clip_path);

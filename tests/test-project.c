@@ -18,6 +18,7 @@
 #include <json-glib/json-glib.h>
 
 #include "cs-project.h"
+#include "cs-test.h"
 
 #define N_SEEDS 200
 
@@ -29,28 +30,6 @@ typedef struct {
   CsSourceClip *source;
   CsStyleRef   *styles[4];
 } Fixture;
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
-  if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_unlink (path);
-      return;
-    }
-
-  dir = g_dir_open (path, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-  g_rmdir (path);
-}
 
 /* A file of @size pseudo-random bytes; clips are never decoded here, only
  * hashed and found. */
@@ -97,7 +76,7 @@ fixture_set_up (Fixture       *fixture,
   {
     g_autofree char *autosaves = g_build_filename (g_get_user_state_dir (), "celshade", NULL);
 
-    remove_tree (autosaves);
+    cs_test_remove_tree (autosaves);
   }
 
   fixture->clip_path = g_build_filename (fixture->dir, "clip.mp4", NULL);
@@ -123,7 +102,7 @@ fixture_tear_down (Fixture       *fixture,
   for (guint i = 0; i < G_N_ELEMENTS (fixture->styles); i++)
     cs_style_ref_unref (fixture->styles[i]);
   cs_source_clip_unref (fixture->source);
-  remove_tree (fixture->dir);
+  cs_test_remove_tree (fixture->dir);
   g_free (fixture->clip_path);
   g_free (fixture->dir);
 }
@@ -1452,7 +1431,7 @@ test_paths (Fixture       *fixture,
   copy_file (project_a, project_b);
   copy_file (clip_a, clip_b);
   g_assert_cmpint (g_mkdir_with_parents (style_b, 0700), ==, 0);
-  remove_tree (dir_a);
+  cs_test_remove_tree (dir_a);
   project = cs_project_load (file_b, CS_PROJECT_LOAD_NONE, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (cs_source_clip_get_path (cs_project_get_source (project)), ==, clip_b);
@@ -3000,6 +2979,6 @@ main (int   argc,
 #undef ADD
 
   ret = g_test_run ();
-  remove_tree (state_dir);
+  cs_test_remove_tree (state_dir);
   return ret;
 }

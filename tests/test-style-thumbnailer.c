@@ -21,6 +21,7 @@
 #include "cs-render.h"
 #include "cs-style-thumbnailer.h"
 #include "cs-styles.h"
+#include "cs-test.h"
 #include "cs-vtoonify.h"
 
 /* Small pictures keep the test quick on lavapipe. */
@@ -643,8 +644,6 @@ test_vtoonify_references (void)
   }
 }
 
-static void remove_tree (const char *path);
-
 /* A style imported again into the same folder is never shown with the
  * pictures, or the network, of the one before. */
 static void
@@ -674,7 +673,7 @@ test_reimported (void)
   a = g_ptr_array_index (got, 0);
   g_assert_nonnull (a->pixels);
 
-  remove_tree (folder);
+  cs_test_remove_tree (folder);
   g_assert_true (cs_fst_import (wave_ckpt, folder, NULL, NULL, &error));
   g_assert_no_error (error);
   second = cs_style_new_from_folder (folder, &error);
@@ -709,24 +708,6 @@ import_style (const char *id)
   return style;
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *entry = g_build_filename (path, name, NULL);
-
-      if (g_file_test (entry, G_FILE_TEST_IS_DIR) && !g_file_test (entry, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (entry);
-      else
-        g_unlink (entry);
-    }
-  g_rmdir (path);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -753,7 +734,7 @@ main (int   argc,
 
   g_clear_object (&udnie);
   g_clear_object (&wave);
-  remove_tree (tmp_dir);
+  cs_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   g_free (clip);
   g_free (data_dir);

@@ -24,6 +24,7 @@
 #include "cs-onnx-import.h"
 #include "cs-onnx-writer.h"
 #include "cs-styles.h"
+#include "cs-test.h"
 
 #define PYTHON "/usr/bin/python3"
 
@@ -79,25 +80,6 @@ data_path (const char *first,
   return path;
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-          remove_tree (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
-}
-
 static guint
 count_entries (const char *folder)
 {
@@ -116,7 +98,7 @@ fresh_folder (const char *name)
 {
   char *path = tmp_path (name);
 
-  remove_tree (path);
+  cs_test_remove_tree (path);
   g_assert_cmpint (g_mkdir_with_parents (path, 0755), ==, 0);
   return path;
 }
@@ -1784,7 +1766,7 @@ main (int   argc,
     }
 
   g_object_unref (device);
-  remove_tree (tmp_dir);
+  cs_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   g_free (data_dir);
   return ret;

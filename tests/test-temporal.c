@@ -19,6 +19,7 @@
 
 #include "cs-render.h"
 #include "cs-styles.h"
+#include "cs-test.h"
 
 static void
 frame_free (AVFrame *frame)
@@ -36,24 +37,6 @@ static char *data_dir;
 static char *tmp_dir;
 static CsStyle *udnie;
 static gboolean udnie_tried;
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
 
 static CsStyle *
 get_udnie (void)
@@ -555,7 +538,7 @@ main (int   argc,
 
   g_clear_object (&udnie);
   g_clear_object (&device);
-  remove_tree (tmp_dir);
+  cs_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   g_free (data_dir);
   return status;
