@@ -15,6 +15,7 @@
 #include <json-glib/json-glib.h>
 
 #include "cs-styles.h"
+#include "cs-test.h"
 
 static char *tmp_dir;
 static char *style_dir;
@@ -424,10 +425,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/render/bad-input", test_bad_input);
   g_test_add_func ("/cli/render/interrupt", test_interrupt);
   ret = g_test_run ();
-  {
-    g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", tmp_dir);
-    if (system (rm) != 0)
-      g_printerr ("could not remove %s\n", tmp_dir);
-  }
+  cs_test_remove_tree (tmp_dir);
   return ret;
 }

@@ -19,6 +19,7 @@
 #include <json-glib/json-glib.h>
 
 #include "cs-styles.h"
+#include "cs-test.h"
 
 static char *tmp_dir;
 static char *data_dir;  /* the shared test data, or NULL */
@@ -76,27 +77,6 @@ make_style_in (const char *parent,
   g_autofree char *folder = g_build_filename (parent, folder_name, NULL);
 
   make_style (folder, id, name);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
-  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK) && g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      dir = g_dir_open (path, 0, NULL);
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
 }
 
 static int
@@ -277,7 +257,7 @@ test_library_watch (void)
   ids = style_ids (library);
   g_assert_cmpstr (ids, ==, "fresh");
 
-  remove_tree (style_dir);
+  cs_test_remove_tree (style_dir);
   wait_for_change (&changed, 1);
   g_assert_cmpuint (changed, ==, 2);
   g_assert_cmpuint (counts[0], ==, 1);
@@ -575,7 +555,7 @@ test_pack_install_real (void)
   g_assert_cmpstr (listing, ==, "udnie");
 
   /* A style of the same id that the user made is never replaced. */
-  remove_tree (style_dir);
+  cs_test_remove_tree (style_dir);
   make_style (style_dir, "udnie", "My own Udnie");
   g_assert_false (cs_style_pack_install (manifest, pack, dest, device, NULL, NULL,
                                          NULL, NULL, NULL, &error));
@@ -639,7 +619,7 @@ main (int   argc,
       status = 1;
     }
   g_clear_object (&device);
-  remove_tree (tmp_dir);
+  cs_test_remove_tree (tmp_dir);
   g_free (tmp_dir);
   g_free (data_dir);
   return status;

@@ -398,19 +398,22 @@ test_vtoonify (void)
 {
   g_autoptr(GPtrArray) got = NULL;
   g_autoptr(CsStyleThumbnailer) t = NULL;
-  g_autofree char *folder = g_build_filename (g_getenv ("G_TEST_BUILDDIR") != NULL ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                                              "vtoonify-material", "style", NULL);
+  g_autofree char *skip_reason = NULL;
+  g_autofree char *material = NULL;
+  g_autofree char *folder = NULL;
   g_autoptr(CsStyle) style = NULL;
   g_autoptr(GError) error = NULL;
   Got *original, *styled;
 
   if (!need_data ())
     return;
-  if (!g_file_test (folder, G_FILE_TEST_IS_DIR))
+  material = cs_test_vtoonify_material (&skip_reason);
+  if (skip_reason != NULL)
     {
-      g_test_skip ("no VToonify-D test material; the vtoonify suite makes it");
+      g_test_skip (skip_reason);
       return;
     }
+  folder = g_build_filename (material, "style", NULL);
   style = cs_style_new_from_folder (folder, &error);
   g_assert_no_error (error);
   g_assert_true (cs_style_is_vtoonify (style));
@@ -486,8 +489,9 @@ test_vtoonify_references (void)
   g_autoptr(GPtrArray) got = NULL;
   g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func ((GDestroyNotify) got_reference_free);
   g_autoptr(CsStyleThumbnailer) t = NULL;
-  g_autofree char *folder = g_build_filename (g_getenv ("G_TEST_BUILDDIR") != NULL ? g_getenv ("G_TEST_BUILDDIR") : ".",
-                                              "vtoonify-material", "style", NULL);
+  g_autofree char *skip_reason = NULL;
+  g_autofree char *material = NULL;
+  g_autofree char *folder = NULL;
   g_autoptr(CsStyle) style = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) cached = NULL;
@@ -499,11 +503,13 @@ test_vtoonify_references (void)
 
   if (!need_data ())
     return;
-  if (!g_file_test (folder, G_FILE_TEST_IS_DIR))
+  material = cs_test_vtoonify_material (&skip_reason);
+  if (skip_reason != NULL)
     {
-      g_test_skip ("no VToonify-D test material; the vtoonify suite makes it");
+      g_test_skip (skip_reason);
       return;
     }
+  folder = g_build_filename (material, "style", NULL);
   style = cs_style_new_from_folder (folder, &error);
   g_assert_no_error (error);
   n = cs_style_get_n_references (style);

@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -30,6 +29,7 @@
 #include "cs-reference-picker.h"
 #include "cs-render.h"
 #include "cs-styles.h"
+#include "cs-test.h"
 #include "cs-timeline-view.h"
 #include "cs-ui-test.h"
 #include "cs-window.h"
@@ -38,64 +38,6 @@ static CsUiTest ui;
 static char *material;
 static char *skip_reason;
 static gboolean have_data;
-
-/* The material ------------------------------------------------------------------------------ */
-
-/* The vtoonify suite's material, made the same way when this test runs
- * first: a random-weight style exported by tools/vtoonify/export.py. */
-static void
-make_material (void)
-{
-  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
-  const char *srcdir = g_getenv ("G_TEST_SRCDIR");
-  const char *sources[] = { "tests/vtoonify/make_reference.py", "tools/vtoonify/export.py",
-                            "tools/vtoonify/networks.py" };
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *manifest = NULL;
-  g_autofree char *stamp_path = NULL;
-  g_autofree char *old_stamp = NULL;
-  g_autofree char *script = NULL;
-  g_autofree char *out = NULL, *err = NULL;
-  const char *stamp;
-  int status = 0;
-
-  material = g_build_filename (builddir != NULL ? builddir : ".", "vtoonify-material", NULL);
-  manifest = g_build_filename (material, "manifest.json", NULL);
-  stamp_path = g_build_filename (material, "sources.sha256", NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
-    {
-      g_autofree char *path = g_build_filename (srcdir != NULL ? srcdir : ".", "..", sources[i], NULL);
-      g_autofree char *text = NULL;
-      gsize len = 0;
-
-      if (g_file_get_contents (path, &text, &len, NULL))
-        g_checksum_update (sum, (const guchar *) text, len);
-    }
-  stamp = g_checksum_get_string (sum);
-  if (g_file_test (manifest, G_FILE_TEST_EXISTS) &&
-      g_file_get_contents (stamp_path, &old_stamp, NULL, NULL) && g_strcmp0 (old_stamp, stamp) == 0)
-    return;
-  g_unlink (manifest);
-  if (!g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
-    {
-      skip_reason = g_strdup ("/usr/bin/python3 is missing: cannot export the VToonify-D test style");
-      return;
-    }
-  script = g_build_filename (srcdir != NULL ? srcdir : ".", "vtoonify", "make_reference.py", NULL);
-  {
-    const char *argv[] = { "/usr/bin/python3", script, material, NULL };
-
-    if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error))
-      g_error ("%s", error->message);
-  }
-  if (WIFEXITED (status) && WEXITSTATUS (status) == 77)
-    skip_reason = g_strdup_printf ("PyTorch is not installed (python3-torch): %s", err);
-  else if (!g_spawn_check_wait_status (status, &error))
-    g_error ("make_reference.py failed: %s\n%s%s", error->message, out, err);
-  else if (!g_file_set_contents (stamp_path, stamp, -1, &error))
-    g_error ("%s", error->message);
-}
 
 /* Helpers --------------------------------------------------------------------------------- */
 
@@ -620,7 +562,7 @@ main (int   argc,
   int status;
 
   cs_ui_test_init (&ui, &argc, &argv, "celshade-vtoonify-ui-XXXXXX");
-  make_material ();
+  material = cs_test_vtoonify_material (&skip_reason);
   install_styles ();
 
   g_test_add_func ("/vtoonify-ui/rows", test_rows);

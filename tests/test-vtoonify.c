@@ -24,6 +24,7 @@
 #include "cs-project-renderer.h"
 #include "cs-render-error.h"
 #include "cs-style.h"
+#include "cs-test.h"
 #include "cs-vtoonify.h"
 
 #define TOL_FP32 1e-3
@@ -1341,84 +1342,13 @@ test_video_cli (void)
   }
 }
 
-static void
-remove_video_dir (void)
-{
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
-  if (video_dir == NULL)
-    return;
-  dir = g_dir_open (video_dir, 0, NULL);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (video_dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (video_dir);
-}
-
-static void
-make_material (void)
-{
-  const char *builddir = g_getenv ("G_TEST_BUILDDIR");
-  const char *srcdir = g_getenv ("G_TEST_SRCDIR");
-  g_autofree char *manifest = NULL;
-  g_autofree char *script = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL, *err = NULL;
-  int status = 0;
-
-  g_autofree char *stamp_path = NULL;
-  g_autofree char *stamp = NULL;
-  g_autofree char *old_stamp = NULL;
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  const char *sources[] = { "tests/vtoonify/make_reference.py", "tools/vtoonify/export.py",
-                            "tools/vtoonify/networks.py" };
-
-  material = g_build_filename (builddir ? builddir : ".", "vtoonify-material", NULL);
-  manifest = g_build_filename (material, "manifest.json", NULL);
-  stamp_path = g_build_filename (material, "sources.sha256", NULL);
-  /* The material is made again whenever the scripts that make it change. */
-  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
-    {
-      g_autofree char *path = g_build_filename (srcdir ? srcdir : ".", "..", sources[i], NULL);
-      g_autofree char *text = NULL;
-      gsize len = 0;
-      if (g_file_get_contents (path, &text, &len, NULL))
-        g_checksum_update (sum, (const guchar *) text, len);
-    }
-  stamp = g_strdup (g_checksum_get_string (sum));
-  if (g_file_test (manifest, G_FILE_TEST_EXISTS) &&
-      g_file_get_contents (stamp_path, &old_stamp, NULL, NULL) && g_strcmp0 (old_stamp, stamp) == 0)
-    return;
-  g_unlink (manifest);
-  if (!g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
-    {
-      skip_reason = g_strdup ("/usr/bin/python3 is missing: cannot compute the PyTorch reference");
-      return;
-    }
-  script = g_build_filename (srcdir ? srcdir : ".", "vtoonify", "make_reference.py", NULL);
-  {
-    const char *argv[] = { "/usr/bin/python3", script, material, NULL };
-    if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error))
-      g_error ("%s", error->message);
-  }
-  if (WIFEXITED (status) && WEXITSTATUS (status) == 77)
-    skip_reason = g_strdup_printf ("PyTorch is not installed (python3-torch): %s", err);
-  else if (!g_spawn_check_wait_status (status, &error))
-    g_error ("make_reference.py failed: %s\n%s%s", error->message, out, err);
-  else if (!g_file_set_contents (stamp_path, stamp, -1, &error))
-    g_error ("%s", error->message);
-}
-
 int
 main (int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
 
   g_test_init (&argc, &argv, NULL);
-  make_material ();
+  material = cs_test_vtoonify_material (&skip_reason);
   device = cs_device_new (NULL, &error);
   g_assert_no_error (error);
 
@@ -1445,7 +1375,8 @@ main (int argc, char **argv)
 
   {
     int r = g_test_run ();
-    remove_video_dir ();
+    if (video_dir != NULL)
+      cs_test_remove_tree (video_dir);
     g_free (video_dir);
     g_free (clip_path);
     g_free (clip_skip);
