@@ -668,8 +668,8 @@ typedef struct {
   char          *key;        /* folder|size */
   CsVToonify    *vt;
   gint64         used;
-  char          *code_key;   /* whose code vt holds (see face_code_key()), or NULL */
-  GHashTable    *codes;      /* face_code_key() → GBytes of floats */
+  char          *code_key;   /* whose code vt holds: "first frame|face", or NULL */
+  GHashTable    *codes;      /* such keys → GBytes of floats */
 } VToonifyEntry;
 
 /* At most this many face codes are kept per style and size. */

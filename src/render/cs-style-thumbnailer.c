@@ -174,6 +174,13 @@ style_signature (CsStyle *style)
 
 /* The worker ----------------------------------------------------------------------------- */
 
+/* How the clip's frames (as stored) map onto a picture made of them. */
+typedef struct {
+  int coded_w, coded_h;    /* the frame as stored */
+  int scaled_w, scaled_h;  /* scaled, before turning */
+  int rotation;
+} Placement;
+
 typedef struct {
   CsStyleThumbnailer *self;
   CsDecoder          *decoder;
@@ -183,13 +190,13 @@ typedef struct {
   char               *device_error;
   GHashTable         *stylizers;     /* style signature → CsStylizer or CsVToonify */
   struct SwsContext  *sws;
-  /* The last original picture, shared by the styles that ask for it, and
-   * how the clip's frames map onto it (for face rectangles). */
+  /* The last original picture, shared by the styles that ask for it, the
+   * frame it was made of, and how that frame maps onto it (for face
+   * rectangles). */
   char               *original_key;
   CsImage            *original;
-  int                 coded_w, coded_h;    /* the clip's frames as stored */
-  int                 scaled_w, scaled_h;  /* scaled, before turning */
-  int                 rotation;
+  CsFrame            *original_frame;
+  Placement           placement;
 } Worker;
 
 static GBytes *
@@ -211,20 +218,13 @@ image_to_rgba (const CsImage *image)
   return g_bytes_new_take (out, plane * 4);
 }
 
-/* The frame as a player shows it, height pixels high, as a planar image. */
-static CsImage *
-worker_picture (Worker       *w,
-                Request      *r,
-                int           height,
-                GCancellable *cancellable,
-                GError      **error)
+/* The request's frame of its clip, decoded. */
+static CsFrame *
+worker_decode (Worker       *w,
+               Request      *r,
+               GCancellable *cancellable,
+               GError      **error)
 {
-  g_autoptr(CsFrame) frame = NULL;
-  const CsVideoStreamInfo *video;
-  const AVFrame *av;
-  g_autofree guint8 *rgb = NULL;
-  CsImage *image;
-  int display_w, display_h, out_w, out_h, scaled_w, scaled_h, rotation;
   gint64 index;
 
   if (r->clip == NULL)
@@ -243,11 +243,24 @@ worker_picture (Worker       *w,
     }
 
   index = CLAMP (r->frame, 0, MAX (cs_decoder_get_n_frames (w->decoder) - 1, 0));
-  frame = cs_decoder_seek_frame (w->decoder, index, cancellable, error);
-  if (frame == NULL)
-    return NULL;
-  av = cs_frame_get_av_frame (frame);
-  video = cs_decoder_get_video_info (w->decoder);
+  return cs_decoder_seek_frame (w->decoder, index, cancellable, error);
+}
+
+/* frame (from the worker's decoder) as a player shows it, height pixels
+ * high, as a planar image; placement says how frame maps onto it. */
+static CsImage *
+worker_picture (Worker     *w,
+                CsFrame    *frame,
+                int         height,
+                Placement  *placement,
+                GError    **error)
+{
+  const AVFrame *av = cs_frame_get_av_frame (frame);
+  const CsVideoStreamInfo *video = cs_decoder_get_video_info (w->decoder);
+  g_autofree guint8 *rgb = NULL;
+  CsImage *image;
+  int display_w, display_h, out_w, out_h, scaled_w, scaled_h, rotation;
+
   rotation = video->rotation;
   cs_video_stream_info_get_display_size (video, &display_w, &display_h);
   out_h = MAX (height, 8);
@@ -262,7 +275,7 @@ worker_picture (Worker       *w,
   if (w->sws == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   _("Cannot scale the frames of “%s”"), r->clip);
+                   _("Cannot scale the frames of “%s”"), w->decoder_path);
       return NULL;
     }
   {
@@ -279,11 +292,7 @@ worker_picture (Worker       *w,
   image = cs_image_new (out_w, out_h, error);
   if (image == NULL)
     return NULL;
-  w->coded_w = av->width;
-  w->coded_h = av->height;
-  w->scaled_w = scaled_w;
-  w->scaled_h = scaled_h;
-  w->rotation = rotation;
+  *placement = (Placement) { av->width, av->height, scaled_w, scaled_h, rotation };
   for (int y = 0; y < scaled_h; y++)
     for (int x = 0; x < scaled_w; x++)
       {
@@ -328,23 +337,24 @@ worker_device (Worker  *w,
 }
 
 /* A face rectangle in the clip's pixels (as stored, which is what the
- * project keeps) onto the picture, scaled and turned as its pixels are. */
+ * project keeps) onto a picture placed by p, scaled and turned as its
+ * pixels are. */
 static void
-map_face (Worker           *w,
+map_face (const Placement  *p,
           const CsFaceRect *face,
           CsFaceRect       *out)
 {
-  double sx = (double) w->scaled_w / MAX (w->coded_w, 1);
-  double sy = (double) w->scaled_h / MAX (w->coded_h, 1);
+  double sx = (double) p->scaled_w / MAX (p->coded_w, 1);
+  double sy = (double) p->scaled_h / MAX (p->coded_h, 1);
   double x0 = face->x * sx, x1 = (face->x + face->width) * sx;
   double y0 = face->y * sy, y1 = (face->y + face->height) * sy;
   double l, t, r, b;
 
-  switch (w->rotation)
+  switch (p->rotation)
     {
-    case 90:  l = w->scaled_h - y1; r = w->scaled_h - y0; t = x0; b = x1; break;
-    case 180: l = w->scaled_w - x1; r = w->scaled_w - x0; t = w->scaled_h - y1; b = w->scaled_h - y0; break;
-    case 270: l = y0; r = y1; t = w->scaled_w - x1; b = w->scaled_w - x0; break;
+    case 90:  l = p->scaled_h - y1; r = p->scaled_h - y0; t = x0; b = x1; break;
+    case 180: l = p->scaled_w - x1; r = p->scaled_w - x0; t = p->scaled_h - y1; b = p->scaled_h - y0; break;
+    case 270: l = y0; r = y1; t = p->scaled_w - x1; b = p->scaled_w - x0; break;
     default:  l = x0; r = x1; t = y0; b = y1; break;
     }
   out->x = (int) floor (l + 0.5);
@@ -366,7 +376,6 @@ static gboolean
 worker_bind_vtoonify (Worker       *w,
                       CsVToonify   *v,
                       Request      *r,
-                      GCancellable *cancellable,
                       GError      **error)
 {
   const char *coded_from = g_object_get_data (G_OBJECT (v), "cs-face-code");
@@ -379,25 +388,24 @@ worker_bind_vtoonify (Worker       *w,
                                             r->face.width, r->face.height)
                          : g_strdup_printf ("%s\ncentre", w->original_key);
   if (r->has_face)
-    map_face (w, &r->face, &mapped);
+    map_face (&w->placement, &r->face, &mapped);
   if (g_strcmp0 (coded_from, code_key) != 0 || !cs_vtoonify_has_face_code (v))
     {
-      int saved[5] = { w->coded_w, w->coded_h, w->scaled_w, w->scaled_h, w->rotation };
       int display_w = 0, display_h = 0;
       g_autoptr(CsImage) full = NULL;
       g_autofree float *code = NULL;
+      Placement full_placement;
       CsFaceRect full_face;
       const float *computed;
       gsize n = 0;
 
+      /* The frame the picture was made of, at its own size this time. */
       cs_video_stream_info_get_display_size (cs_decoder_get_video_info (w->decoder), &display_w, &display_h);
-      full = worker_picture (w, r, MIN (display_h, FACE_CODE_MAX_HEIGHT), cancellable, error);
-      if (full != NULL && r->has_face)
-        map_face (w, &r->face, &full_face);
-      w->coded_w = saved[0], w->coded_h = saved[1], w->scaled_w = saved[2], w->scaled_h = saved[3];
-      w->rotation = saved[4];
+      full = worker_picture (w, w->original_frame, MIN (display_h, FACE_CODE_MAX_HEIGHT), &full_placement, error);
       if (full == NULL)
         return FALSE;
+      if (r->has_face)
+        map_face (&full_placement, &r->face, &full_face);
       cs_vtoonify_set_face (v, r->has_face ? &full_face : NULL);
       if (!cs_vtoonify_compute_face_code (v, full, error))
         return FALSE;
@@ -430,7 +438,11 @@ worker_render (Worker       *w,
     {
       g_clear_pointer (&w->original, cs_image_free);
       g_clear_pointer (&w->original_key, g_free);
-      w->original = worker_picture (w, r, r->height, cancellable, error);
+      g_clear_pointer (&w->original_frame, cs_frame_unref);
+      w->original_frame = worker_decode (w, r, cancellable, error);
+      if (w->original_frame == NULL)
+        return NULL;
+      w->original = worker_picture (w, w->original_frame, r->height, &w->placement, error);
       if (w->original == NULL)
         return NULL;
       w->original_key = g_steal_pointer (&original_key);
@@ -465,7 +477,7 @@ worker_render (Worker       *w,
       g_hash_table_insert (w->stylizers, g_strdup (r->signature), stylizer);
     }
   if (CS_IS_VTOONIFY (stylizer))
-    styled = worker_bind_vtoonify (w, CS_VTOONIFY (stylizer), r, cancellable, error)
+    styled = worker_bind_vtoonify (w, CS_VTOONIFY (stylizer), r, error)
              ? cs_vtoonify_run (CS_VTOONIFY (stylizer), w->original, w->original->width,
                                 w->original->height, error)
              : NULL;
@@ -622,6 +634,7 @@ worker_main (gpointer data)
   g_clear_object (&w.device);
   g_free (w.device_error);
   g_clear_pointer (&w.original, cs_image_free);
+  g_clear_pointer (&w.original_frame, cs_frame_unref);
   g_free (w.original_key);
   sws_freeContext (w.sws);
   return NULL;
