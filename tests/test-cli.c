@@ -332,8 +332,9 @@ wait_catches_sigint (GPid pid)
 
 /* Starts celshade-render on @clip into @dest and interrupts it as Ctrl+C
  * would: once it has styled a frame when @mid_render, else as soon as it
- * can handle the signal, while it is still loading. Either way it ends with status 130, the destination
- * stays as it was and no partial file is left beside it. */
+ * can handle the signal, while it is still loading. Either way it ends
+ * with status 130, the destination stays as it was and no partial file is
+ * left beside it. */
 static void
 interrupt_render (const char *clip,
                   const char *dest,

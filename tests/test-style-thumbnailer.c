@@ -390,32 +390,42 @@ test_failures (void)
   g_test_message ("%s", g->message);
 }
 
+/* The random-weight VToonify-D style of the test material (made when
+ * missing), or NULL with the test skipped when it cannot be made here. */
+static CsStyle *
+vtoonify_style (void)
+{
+  g_autofree char *skip_reason = NULL;
+  g_autofree char *material = cs_test_vtoonify_material (&skip_reason);
+  g_autofree char *folder = g_build_filename (material, "style", NULL);
+  g_autoptr(GError) error = NULL;
+  CsStyle *style;
+
+  if (skip_reason != NULL)
+    {
+      g_test_skip (skip_reason);
+      return NULL;
+    }
+  style = cs_style_new_from_folder (folder, &error);
+  g_assert_no_error (error);
+  return style;
+}
+
 /* A VToonify-D style (three networks, the degree a network input) gets its
- * picture too. Its random-weight material is what the vtoonify suite makes
- * in the build folder; without it the test is skipped. */
+ * picture too. */
 static void
 test_vtoonify (void)
 {
   g_autoptr(GPtrArray) got = NULL;
   g_autoptr(CsStyleThumbnailer) t = NULL;
-  g_autofree char *skip_reason = NULL;
-  g_autofree char *material = NULL;
-  g_autofree char *folder = NULL;
   g_autoptr(CsStyle) style = NULL;
-  g_autoptr(GError) error = NULL;
   Got *original, *styled;
 
   if (!need_data ())
     return;
-  material = cs_test_vtoonify_material (&skip_reason);
-  if (skip_reason != NULL)
-    {
-      g_test_skip (skip_reason);
-      return;
-    }
-  folder = g_build_filename (material, "style", NULL);
-  style = cs_style_new_from_folder (folder, &error);
-  g_assert_no_error (error);
+  style = vtoonify_style ();
+  if (style == NULL)
+    return;
   g_assert_true (cs_style_is_vtoonify (style));
 
   t = new_thumbnailer (&got);
@@ -489,9 +499,6 @@ test_vtoonify_references (void)
   g_autoptr(GPtrArray) got = NULL;
   g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func ((GDestroyNotify) got_reference_free);
   g_autoptr(CsStyleThumbnailer) t = NULL;
-  g_autofree char *skip_reason = NULL;
-  g_autofree char *material = NULL;
-  g_autofree char *folder = NULL;
   g_autoptr(CsStyle) style = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) cached = NULL;
@@ -503,15 +510,9 @@ test_vtoonify_references (void)
 
   if (!need_data ())
     return;
-  material = cs_test_vtoonify_material (&skip_reason);
-  if (skip_reason != NULL)
-    {
-      g_test_skip (skip_reason);
-      return;
-    }
-  folder = g_build_filename (material, "style", NULL);
-  style = cs_style_new_from_folder (folder, &error);
-  g_assert_no_error (error);
+  style = vtoonify_style ();
+  if (style == NULL)
+    return;
   n = cs_style_get_n_references (style);
   g_assert_cmpuint (n, >=, 3);
 

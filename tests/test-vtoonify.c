@@ -750,6 +750,20 @@ expected_frame (CsVToonify *vt, GPtrArray *source, guint index, const AVFrame *l
   return frame;
 }
 
+/* A fresh CsVToonify (fp32) with these settings and no code yet. */
+static CsVToonify *
+new_vtoonify (CsStyle *style, guint reference, double degree, const CsFaceRect *face)
+{
+  g_autoptr(GError) error = NULL;
+  CsVToonify *vt = cs_vtoonify_new (style, device, CS_PRECISION_FP32, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (cs_vtoonify_set_reference (vt, reference, &error));
+  g_assert_true (cs_vtoonify_set_degree (vt, degree, &error));
+  cs_vtoonify_set_face (vt, face);
+  return vt;
+}
+
 /* A stretch as a fresh CsVToonify: its code from source frame code_frame. */
 static CsVToonify *
 stretch (CsStyle *style, GPtrArray *source, guint code_frame, guint reference, double degree,
@@ -757,14 +771,10 @@ stretch (CsStyle *style, GPtrArray *source, guint code_frame, guint reference, d
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CsImage) image = NULL;
-  CsVToonify *vt = cs_vtoonify_new (style, device, CS_PRECISION_FP32, &error);
+  CsVToonify *vt = new_vtoonify (style, reference, degree, face);
   const AVFrame *src = cs_frame_get_av_frame (g_ptr_array_index (source, code_frame));
   CsYuvFormat in;
 
-  g_assert_no_error (error);
-  g_assert_true (cs_vtoonify_set_reference (vt, reference, &error));
-  g_assert_true (cs_vtoonify_set_degree (vt, degree, &error));
-  cs_vtoonify_set_face (vt, face);
   g_assert_true (cs_yuv_format_init_from_frame (&in, src, &error));
   image = cs_vtoonify_frame_to_image (vt, src, &in, &error);
   g_assert_no_error (error);
@@ -1238,11 +1248,7 @@ test_face_code_reuse (void)
   g_assert_nonnull (code);
   g_assert_cmpuint (n, ==, (gsize) cs_style_get_n_latent (style) * cs_style_get_style_dim (style));
 
-  given = cs_vtoonify_new (style, device, CS_PRECISION_FP32, &error);
-  g_assert_no_error (error);
-  g_assert_true (cs_vtoonify_set_reference (given, 1, &error));
-  g_assert_true (cs_vtoonify_set_degree (given, 0.6, &error));
-  cs_vtoonify_set_face (given, &face);
+  given = new_vtoonify (style, 1, 0.6, &face);
   g_assert_null (cs_vtoonify_get_face_code (given, &m));
   g_assert_cmpuint (m, ==, 0);
   g_assert_false (cs_vtoonify_set_face_code (given, code, n - 1, &error));
